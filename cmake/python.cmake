@@ -1,0 +1,46 @@
+# Finds the default Python 3 the backend is built against.
+#
+# Preference: Debian's python3-embed pkg-config module (its libpython lives
+# in the system library path), else the first python3-config on PATH.
+# Result: RTLOADER_DEFAULT_PYTHON_{VERSION,CFLAGS,LDFLAGS,LIBDIR,HOME}.
+
+find_package(PkgConfig)
+
+function(rtl_python_from_config config_exe)
+  execute_process(COMMAND ${config_exe} --includes OUTPUT_VARIABLE _inc OUTPUT_STRIP_TRAILING_WHITESPACE RESULT_VARIABLE _r1)
+  execute_process(COMMAND ${config_exe} --ldflags --embed OUTPUT_VARIABLE _ld OUTPUT_STRIP_TRAILING_WHITESPACE RESULT_VARIABLE _r2)
+  execute_process(COMMAND ${config_exe} --prefix OUTPUT_VARIABLE _prefix OUTPUT_STRIP_TRAILING_WHITESPACE)
+  execute_process(COMMAND ${config_exe} --configdir OUTPUT_VARIABLE _cfgdir OUTPUT_STRIP_TRAILING_WHITESPACE ERROR_QUIET)
+  if(NOT _r1 EQUAL 0 OR NOT _r2 EQUAL 0)
+    message(FATAL_ERROR "${config_exe} failed")
+  endif()
+  string(REGEX MATCH "-lpython([0-9]+\\.[0-9]+)" _m "${_ld}")
+  set(_ver ${CMAKE_MATCH_1})
+  separate_arguments(_inc UNIX_COMMAND "${_inc}")
+  separate_arguments(_ld UNIX_COMMAND "${_ld}")
+  set(RTLOADER_DEFAULT_PYTHON_VERSION ${_ver} PARENT_SCOPE)
+  set(RTLOADER_DEFAULT_PYTHON_CFLAGS ${_inc} PARENT_SCOPE)
+  set(RTLOADER_DEFAULT_PYTHON_LDFLAGS ${_ld} PARENT_SCOPE)
+  set(RTLOADER_DEFAULT_PYTHON_LIBDIR ${_prefix}/lib PARENT_SCOPE)
+  set(RTLOADER_DEFAULT_PYTHON_HOME ${_prefix} PARENT_SCOPE)
+endfunction()
+
+if(NOT RTLOADER_DEFAULT_PYTHON_CONFIG)
+  if(PKG_CONFIG_FOUND)
+    pkg_check_modules(PYEMBED QUIET python3-embed)
+  endif()
+  if(PYEMBED_FOUND)
+    find_program(_debian_config NAMES python${PYEMBED_VERSION}-config PATHS /usr/bin NO_DEFAULT_PATH)
+    set(RTLOADER_DEFAULT_PYTHON_CONFIG ${_debian_config})
+  else()
+    find_program(RTLOADER_DEFAULT_PYTHON_CONFIG NAMES python3-config)
+  endif()
+endif()
+if(NOT RTLOADER_DEFAULT_PYTHON_CONFIG)
+  message(FATAL_ERROR "no Python 3 development files found: install python3-dev (scripts/install-deps.sh)")
+endif()
+rtl_python_from_config(${RTLOADER_DEFAULT_PYTHON_CONFIG})
+if(RTLOADER_DEFAULT_PYTHON_VERSION VERSION_LESS 3.8)
+  message(FATAL_ERROR "Python ${RTLOADER_DEFAULT_PYTHON_VERSION}: the minimum is 3.8")
+endif()
+message(STATUS "default Python: ${RTLOADER_DEFAULT_PYTHON_VERSION} (${RTLOADER_DEFAULT_PYTHON_CONFIG})")

@@ -1,0 +1,24 @@
+/*
+ * builtins.c - registers the builtin modules, in the order of the contract.
+ * Lua's linit.c is the model: one table, one loop.
+ */
+#include "builtins.h"
+
+struct builtin_module {
+    const char *name;
+    PyObject *(*init)(void);
+};
+
+static const struct builtin_module builtin_modules[] = {
+    {NULL, NULL},
+};
+
+int builtins_register(void)
+{
+    for (const struct builtin_module *m = builtin_modules; m->name != NULL; m++) {
+        if (PyImport_AppendInittab(m->name, m->init) != 0) {
+            return -1;
+        }
+    }
+    return 0;
+}

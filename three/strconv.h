@@ -1,0 +1,37 @@
+/*
+ * strconv.h - conversions between Python objects and C strings.
+ *
+ * Caller holds the GIL for all of these.
+ */
+#ifndef RTLOADER_THREE_STRCONV_H
+#define RTLOADER_THREE_STRCONV_H
+
+#define PY_SSIZE_T_CLEAN
+#include <Python.h>
+
+#include "three.h"
+
+/* Imports json (required) and yaml (optional). Returns 0 on success, -1 with a Python error. */
+THREE_INTERNAL int strconv_init(void);
+/* Drops the references strconv_init took. */
+THREE_INTERNAL void strconv_fini(void);
+
+/*
+ * str -> _malloc'd UTF-8 copy; bytes -> _malloc'd copy. Anything else, NULL
+ * in, or an encoding failure -> NULL with no Python error left pending.
+ * Owns: the caller frees the result with three_free.
+ */
+THREE_INTERNAL char *as_string(PyObject *obj);
+
+/*
+ * Parses a serialized value from the host: JSON first, then YAML safe-load
+ * if PyYAML is importable (older hosts send YAML).
+ * Returns: a new reference, or NULL with a Python error set (NULL data ->
+ * NULL with no error).
+ */
+THREE_INTERNAL PyObject *from_json(const char *data);
+
+/* json.dumps(obj) as a _malloc'd string, or NULL with a Python error set. */
+THREE_INTERNAL char *as_json(PyObject *obj);
+
+#endif /* RTLOADER_THREE_STRCONV_H */
