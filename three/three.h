@@ -13,6 +13,15 @@
 
 #include "rtloader_backend.h"
 
+#if PY_VERSION_HEX < 0x030A0000
+/* Python 3.10 API used throughout; a plain incref before it. */
+static inline PyObject *Py_NewRef(PyObject *obj)
+{
+    Py_INCREF(obj);
+    return obj;
+}
+#endif
+
 /* Internal functions of the backend never leave the shared object. */
 #define THREE_INTERNAL __attribute__((visibility("hidden")))
 
@@ -91,7 +100,9 @@ THREE_INTERNAL int three_get_check(rtloader_t *rt, rtloader_pyobject_t *klass,
 THREE_INTERNAL char *three_discover_config(rtloader_t *rt, rtloader_pyobject_t *klass,
                                            const char *service_json);
 
-/* run.c */
+/* run.c. The interned method names are created at init and dropped at destroy. */
+THREE_INTERNAL int run_names_init(void);
+THREE_INTERNAL void run_names_fini(void);
 THREE_INTERNAL char *three_run_check(rtloader_t *rt, rtloader_pyobject_t *check);
 THREE_INTERNAL void three_cancel_check(rtloader_t *rt, rtloader_pyobject_t *check);
 THREE_INTERNAL char **three_get_checks_warnings(rtloader_t *rt, rtloader_pyobject_t *check);

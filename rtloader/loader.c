@@ -1,0 +1,114 @@
+/*
+ * loader.c - make3 and destroy: dlopen the backend and keep the one
+ * process-wide instance.
+ *
+ * GIL: none here (no interpreter exists during make3; destroy's backend
+ * half takes the GIL itself).
+ */
+#include <dlfcn.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "datadog_agent_rtloader.h"
+#include "loader.h"
+#include "rtloader_mem.h"
+
+#define BACKEND_LIBRARY "libdatadog-agent-three.so"
+
+static pthread_mutex_t instance_lock = PTHREAD_MUTEX_INITIALIZER;
+static rtloader_t *instance;
+static void *backend_handle;
+
+/* "<prefix><detail>" as an rtloader-owned string for the caller of make3. */
+static void set_make_error(char **error, const char *prefix, const char *detail)
+{
+    if (error == NULL) {
+        return;
+    }
+    size_t plen = strlen(prefix);
+    size_t dlen = detail != NULL ? strlen(detail) : 0;
+    char *msg = _get_tracked_malloc()(plen + dlen + 1);
+    if (msg != NULL) {
+        memcpy(msg, prefix, plen);
+        if (dlen > 0) {
+            memcpy(msg + plen, detail, dlen);
+        }
+        msg[plen + dlen] = '\0';
+    }
+    *error = msg;
+}
+
+DATADOG_AGENT_RTLOADER_API rtloader_t *make3(const char *python_home, const char *python_exe,
+                                             char **error)
+{
+    rtloader_t *created = NULL;
+    pthread_mutex_lock(&instance_lock);
+    if (instance != NULL) {
+        set_make_error(error, "RtLoader already initialized!", NULL);
+        goto out;
+    }
+    /* A bare name: the dynamic linker's normal search applies, and this
+     * library's $ORIGIN runpath finds a backend installed beside it.
+     * RTLD_GLOBAL exposes libpython's symbols to extension modules. */
+    void *handle = dlopen(BACKEND_LIBRARY, RTLD_LAZY | RTLD_GLOBAL);
+    if (handle == NULL) {
+        set_make_error(error, "Unable to open three library: ", dlerror());
+        goto out;
+    }
+    dlerror();
+    rtl_backend_create_t create = (rtl_backend_create_t)dlsym(handle, RTL_BACKEND_CREATE_SYMBOL);
+    const char *dl_error = dlerror();
+    if (create == NULL || dl_error != NULL) {
+        set_make_error(error, "Unable to open three factory: ",
+                       dl_error != NULL ? dl_error : "symbol is NULL");
+        goto out;
+    }
+    created = create(python_home, python_exe, _get_tracked_malloc(), _get_tracked_free());
+    if (created == NULL) {
+        set_make_error(error, "Unable to create the three backend: out of memory", NULL);
+        goto out;
+    }
+    instance = created;
+    backend_handle = handle;
+
+out:
+    pthread_mutex_unlock(&instance_lock);
+    return created;
+}
+
+DATADOG_AGENT_RTLOADER_API void destroy(rtloader_t *rt)
+{
+    if (rt == NULL) {
+        return;
+    }
+    pthread_mutex_lock(&instance_lock);
+    if (rt != instance) {
+        /* stale or foreign handle: nothing of ours to destroy */
+        pthread_mutex_unlock(&instance_lock);
+        return;
+    }
+    if (backend_handle != NULL) {
+        dlerror();
+        rtl_backend_destroy_t destroy_backend
+            = (rtl_backend_destroy_t)dlsym(backend_handle, RTL_BACKEND_DESTROY_SYMBOL);
+        if (destroy_backend == NULL) {
+            const char *dl_error = dlerror();
+            fprintf(stderr, "Unable to dlopen backend destructor: %s\n",
+                    dl_error != NULL ? dl_error : "symbol is NULL");
+        } else {
+            destroy_backend(rt);
+        }
+    }
+    /* The library stays mapped: the interpreter it holds is never
+     * finalized, and make3 may load it again. */
+    instance = NULL;
+    backend_handle = NULL;
+    pthread_mutex_unlock(&instance_lock);
+}
+
+DATADOG_AGENT_RTLOADER_API void enable_memory_tracker(void)
+{
+    _enable_memory_tracker();
+}

@@ -1,0 +1,344 @@
+/*
+ * interp.c - starting the interpreter and the small interpreter-wide API
+ * functions (python paths, GIL, references, module attributes, py_info).
+ *
+ * Unless a function says otherwise, the caller holds the GIL.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "builtins.h"
+#include "callbacks.h"
+#include "strconv.h"
+#include "three.h"
+
+#define BASE_CLASS_MODULE "datadog_checks.checks"
+#define BASE_CLASS_NAME "AgentCheck"
+#define PACKAGES_MODULE "datadog_checks.base.utils.agent.packages"
+
+/* "<what>" or "<what>: <status message>" when Python gave one. GIL: none. */
+static void set_status_error(struct three *t, const char *what, PyStatus status)
+{
+    if (status.err_msg != NULL && status.err_msg[0] != '\0') {
+        three_set_error(t, "%s: %s", what, status.err_msg);
+    } else {
+        three_set_error(t, "%s", what);
+    }
+}
+
+/* Pre-config and config of a fresh interpreter. GIL: none (no interpreter yet). */
+static int start_python(struct three *t)
+{
+    PyPreConfig preconfig;
+    PyPreConfig_InitPythonConfig(&preconfig);
+    preconfig.utf8_mode = 1;
+    PyStatus status = Py_PreInitialize(&preconfig);
+    if (PyStatus_Exception(status)) {
+        set_status_error(t, "Failed to pre-initialize Python", status);
+        return 0;
+    }
+
+    int ok = 0;
+    PyConfig config;
+    PyConfig_InitPythonConfig(&config);
+    config.install_signal_handlers = 1;
+    status = PyConfig_SetBytesString(&config, &config.home, t->python_home);
+    if (PyStatus_Exception(status)) {
+        set_status_error(t, "Failed to set python home", status);
+        goto done;
+    }
+    if (t->python_exe[0] != '\0') {
+        status = PyConfig_SetBytesString(&config, &config.program_name, t->python_exe);
+        if (PyStatus_Exception(status)) {
+            set_status_error(t, "Failed to set program name", status);
+            goto done;
+        }
+    }
+    if (builtins_register() != 0) {
+        three_set_error(t, "Failed to register the builtin modules");
+        goto done;
+    }
+    status = Py_InitializeFromConfig(&config);
+    if (PyStatus_Exception(status)) {
+        set_status_error(t, "Failed to initialize Python", status);
+        goto done;
+    }
+    ok = 1;
+
+done:
+    PyConfig_Clear(&config);
+    return ok;
+}
+
+static int append_python_paths(struct three *t)
+{
+    PyObject *sys_path = PySys_GetObject("path"); /* borrowed */
+    if (sys_path == NULL) {
+        three_set_error(t, "could not access sys.path");
+        return 0;
+    }
+    for (struct three_path *p = t->paths; p != NULL; p = p->next) {
+        PyObject *entry = PyUnicode_FromString(p->path); /* new ref */
+        if (entry == NULL) {
+            three_set_error_py(t, "could not set pythonPath: ");
+            return 0;
+        }
+        int rc = PyList_Append(sys_path, entry);
+        Py_DECREF(entry);
+        if (rc != 0) {
+            three_set_error_py(t, "could not append path to pythonPath: ");
+            return 0;
+        }
+    }
+    return 1;
+}
+
+static PyObject *import_base_class(struct three *t)
+{
+    PyObject *base = NULL;
+    PyObject *module = PyImport_ImportModule(BASE_CLASS_MODULE); /* new ref */
+    if (module != NULL) {
+        base = PyObject_GetAttrString(module, BASE_CLASS_NAME); /* new ref */
+        Py_DECREF(module);
+    }
+    if (base == NULL) {
+        three_set_error_py(t, "could not import base class: ");
+    }
+    return base;
+}
+
+/* GIL: none held on entry (the interpreter is not running yet); none on return. */
+int three_init(rtloader_t *rt)
+{
+    struct three *t = THREE(rt);
+    if (t->python_started) {
+        three_set_error(t, "rtloader is already initialized");
+        return 0;
+    }
+    if (Py_IsInitialized()) {
+        /* A previous instance was destroyed: the interpreter it started is
+         * never finalized, so this one adopts it (destroy left the GIL with
+         * the thread that called it). */
+        PyGILState_Ensure();
+    } else if (!start_python(t)) {
+        return 0;
+    }
+    t->python_started = true;
+
+    int ok = 0;
+    if (!append_python_paths(t)) {
+        goto done;
+    }
+    if (strconv_init() != 0) {
+        three_set_error_py(t, "error initializing string utils: ");
+        goto done;
+    }
+    if (run_names_init() != 0) {
+        three_set_error_py(t, "error initializing string utils: ");
+        goto done;
+    }
+    t->base_class = import_base_class(t);
+    ok = t->base_class != NULL;
+
+done:
+    t->main_tstate = PyEval_SaveThread();
+    return ok;
+}
+
+/* Called by destroy(). GIL: must not be held; taken and kept. */
+void three_shutdown(struct three *t)
+{
+    if (!t->python_started) {
+        return;
+    }
+    PyEval_RestoreThread(t->main_tstate);
+    Py_CLEAR(t->base_class);
+    strconv_fini();
+    run_names_fini();
+    t->python_started = false;
+}
+
+py_info_t *three_get_py_info(rtloader_t *rt)
+{
+    struct three *t = THREE(rt);
+    py_info_t *info = three_malloc(sizeof(*info));
+    if (info == NULL) {
+        three_set_error(t, "could not allocate a py_info_t struct");
+        return NULL;
+    }
+    info->version = Py_GetVersion();
+    info->path = NULL;
+
+    PyObject *path_repr = NULL;
+    PyObject *sys_path = NULL;
+    PyObject *sys = PyImport_ImportModule("sys"); /* new ref */
+    if (sys == NULL) {
+        three_set_error_py(t, "could not import module 'sys': ");
+        goto done;
+    }
+    sys_path = PyObject_GetAttrString(sys, "path"); /* new ref */
+    if (sys_path == NULL) {
+        three_set_error_py(t, "could not get 'sys.path': ");
+        goto done;
+    }
+    path_repr = PyObject_Repr(sys_path); /* new ref */
+    if (path_repr == NULL) {
+        three_set_error_py(t, "could not compute a string representation of 'sys.path': ");
+        goto done;
+    }
+    info->path = as_string(path_repr);
+
+done:
+    Py_XDECREF(path_repr);
+    Py_XDECREF(sys_path);
+    Py_XDECREF(sys);
+    return info;
+}
+
+int three_run_simple_string(const rtloader_t *rt, const char *code)
+{
+    (void)rt;
+    if (code == NULL) {
+        return 0;
+    }
+    return PyRun_SimpleString(code) == 0 ? 1 : 0;
+}
+
+/* GIL: none. Borrowed: the contract (and Go) never decref it. */
+rtloader_pyobject_t *three_get_none(const rtloader_t *rt)
+{
+    (void)rt;
+    return (rtloader_pyobject_t *)Py_None;
+}
+
+/* GIL: none. The list is libc-owned state applied by init. */
+int three_add_python_path(rtloader_t *rt, const char *path)
+{
+    struct three *t = THREE(rt);
+    if (path == NULL) {
+        return 0;
+    }
+    struct three_path **tail = &t->paths;
+    for (; *tail != NULL; tail = &(*tail)->next) {
+        if (strcmp((*tail)->path, path) == 0) {
+            return 0;
+        }
+    }
+    size_t len = strlen(path) + 1;
+    struct three_path *entry = malloc(sizeof(*entry) + len);
+    if (entry == NULL) {
+        return 0;
+    }
+    entry->next = NULL;
+    memcpy(entry->path, path, len);
+    *tail = entry;
+    return 1;
+}
+
+/* GIL: none. */
+void three_free_paths(struct three *t)
+{
+    while (t->paths != NULL) {
+        struct three_path *next = t->paths->next;
+        free(t->paths);
+        t->paths = next;
+    }
+}
+
+/* GIL: not required (this takes it). Before init there is nothing to take. */
+rtloader_gilstate_t three_ensure_gil(rtloader_t *rt)
+{
+    if (!THREE(rt)->python_started) {
+        return DATADOG_AGENT_RTLOADER_GIL_UNLOCKED;
+    }
+    return PyGILState_Ensure() == PyGILState_LOCKED ? DATADOG_AGENT_RTLOADER_GIL_LOCKED
+                                                    : DATADOG_AGENT_RTLOADER_GIL_UNLOCKED;
+}
+
+void three_release_gil(rtloader_t *rt, rtloader_gilstate_t state)
+{
+    if (!THREE(rt)->python_started) {
+        return;
+    }
+    PyGILState_Release(state == DATADOG_AGENT_RTLOADER_GIL_LOCKED ? PyGILState_LOCKED
+                                                                  : PyGILState_UNLOCKED);
+}
+
+void three_decref(rtloader_t *rt, rtloader_pyobject_t *obj)
+{
+    (void)rt;
+    Py_XDECREF((PyObject *)obj);
+}
+
+void three_incref(rtloader_t *rt, rtloader_pyobject_t *obj)
+{
+    (void)rt;
+    Py_XINCREF((PyObject *)obj);
+}
+
+void three_set_module_attr_string(rtloader_t *rt, const char *module, const char *attr,
+                                  const char *value)
+{
+    struct three *t = THREE(rt);
+    if (module == NULL || attr == NULL || value == NULL) {
+        three_set_error(t, "set_module_attr_string: module, attr and value must not be NULL");
+        return;
+    }
+    PyObject *py_value = NULL;
+    PyObject *py_module = PyImport_ImportModule(module); /* new ref */
+    if (py_module == NULL) {
+        three_set_error_py(t, "error importing python '%s' module: ", module);
+        return;
+    }
+    py_value = PyUnicode_FromString(value); /* new ref */
+    if (py_value == NULL || PyObject_SetAttrString(py_module, attr, py_value) != 0) {
+        three_set_error_py(t, "error setting the '%s.%s' attribute: ", module, attr);
+    }
+    Py_XDECREF(py_value);
+    Py_DECREF(py_module);
+}
+
+/* GIL: not required (taken here; re-entrant). */
+char *three_get_integration_list(rtloader_t *rt)
+{
+    struct three *t = THREE(rt);
+    if (!t->python_started) {
+        three_set_error(t, "rtloader is not initialized: call init() first");
+        return NULL;
+    }
+    PyGILState_STATE gstate = PyGILState_Ensure();
+    char *result = NULL;
+    PyObject *wheels = NULL;
+    PyObject *get_wheels = NULL;
+    PyObject *packages = PyImport_ImportModule(PACKAGES_MODULE); /* new ref */
+    if (packages == NULL) {
+        three_set_error_py(t, "could not import " PACKAGES_MODULE ": ");
+        goto done;
+    }
+    get_wheels = PyObject_GetAttrString(packages, "get_datadog_wheels"); /* new ref */
+    if (get_wheels == NULL) {
+        three_set_error_py(t, "could not fetch get_datadog_wheels attr: ");
+        goto done;
+    }
+    wheels = PyObject_CallObject(get_wheels, NULL); /* new ref */
+    if (wheels == NULL) {
+        three_set_error_py(t, "error fetching wheels list: ");
+        goto done;
+    }
+    if (!PyList_Check(wheels)) {
+        three_set_error(t, "'get_datadog_wheels' did not return a list");
+        goto done;
+    }
+    result = as_json(wheels);
+    if (result == NULL) {
+        /* the text says yaml for compatibility: JSON is the YAML subset we emit */
+        three_set_error_py(t, "'packages' could not be serialized to yaml: ");
+    }
+
+done:
+    Py_XDECREF(wheels);
+    Py_XDECREF(get_wheels);
+    Py_XDECREF(packages);
+    PyGILState_Release(gstate);
+    return result;
+}
