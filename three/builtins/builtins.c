@@ -9,7 +9,15 @@ struct builtin_module {
     PyObject *(*init)(void);
 };
 
+/* Contract order (spec §3): the same order as upstream's init. */
 static const struct builtin_module builtin_modules[] = {
+    {"aggregator", PyInit_aggregator},
+    {"datadog_agent", PyInit_datadog_agent},
+    {"util", PyInit_util},
+    {"_util", PyInit__util},
+    {"tagger", PyInit_tagger},
+    {"kubeutil", PyInit_kubeutil},
+    {"containers", PyInit_containers},
     {NULL, NULL},
 };
 

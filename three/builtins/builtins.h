@@ -19,4 +19,17 @@
  */
 THREE_INTERNAL int builtins_register(void);
 
+/*
+ * The modules' init functions (multi-phase: each returns its PyModuleDef).
+ * Only builtins.c and the benchmark refer to them. GIL: called by the import
+ * machinery, which holds it.
+ */
+THREE_INTERNAL PyObject *PyInit_aggregator(void);
+THREE_INTERNAL PyObject *PyInit_datadog_agent(void);
+THREE_INTERNAL PyObject *PyInit_util(void);
+THREE_INTERNAL PyObject *PyInit__util(void);
+THREE_INTERNAL PyObject *PyInit_tagger(void);
+THREE_INTERNAL PyObject *PyInit_kubeutil(void);
+THREE_INTERNAL PyObject *PyInit_containers(void);
+
 #endif /* RTLOADER_THREE_BUILTINS_H */
