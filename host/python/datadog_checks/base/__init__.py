@@ -1,0 +1,3 @@
+from .checks import AgentCheck
+
+__all__ = ["AgentCheck"]
