@@ -11,15 +11,18 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "backends.h"
 #include "datadog_agent_rtloader.h"
 #include "loader.h"
 #include "rtloader_mem.h"
 
-#define BACKEND_LIBRARY "libdatadog-agent-three.so"
-
 static pthread_mutex_t instance_lock = PTHREAD_MUTEX_INITIALIZER;
 static rtloader_t *instance;
 static void *backend_handle;
+/* The first backend this process loaded: its libpython owns the process
+ * for good (the interpreter is never finalized), so later make3 calls may
+ * only load that same file again. */
+static void *first_backend_handle;
 
 /* "<prefix><detail>" as an rtloader-owned string for the caller of make3. */
 static void set_make_error(char **error, const char *prefix, const char *detail)
@@ -40,6 +43,28 @@ static void set_make_error(char **error, const char *prefix, const char *detail)
     *error = msg;
 }
 
+/* "Python 3.X (from '<where>') has no backend; backends available: ..." */
+static void set_missing_backend_error(char **error, const char *version, const char *home,
+                                      const char *exe, const char *dl_error)
+{
+    char available[256] = "";
+    struct rtl_backend_file *files = NULL;
+    size_t count = rtl_backends_find(&files);
+    for (size_t i = 0; i < count; i++) {
+        size_t used = strlen(available);
+        snprintf(available + used, sizeof(available) - used, "%s%s", i > 0 ? ", " : "",
+                 files[i].version);
+    }
+    free(files);
+    char msg[1024];
+    snprintf(msg, sizeof(msg),
+             "Unable to open three library: Python %s (found at '%s') has no backend; backends "
+             "available: %s (%s)",
+             version, home != NULL && home[0] != '\0' ? home : exe,
+             count > 0 ? available : "none", dl_error != NULL ? dl_error : "");
+    set_make_error(error, msg, NULL);
+}
+
 DATADOG_AGENT_RTLOADER_API rtloader_t *make3(const char *python_home, const char *python_exe,
                                              char **error)
 {
@@ -49,14 +74,46 @@ DATADOG_AGENT_RTLOADER_API rtloader_t *make3(const char *python_home, const char
         set_make_error(error, "RtLoader already initialized!", NULL);
         goto out;
     }
+    char file[64] = RTL_BACKEND_DEFAULT_FILE;
+    char version[16] = "";
+    char *detect_error = NULL;
+    int detected = rtl_backends_detect_version(python_home, python_exe, version, sizeof(version),
+                                               &detect_error);
+    if (detected < 0) {
+        set_make_error(error, detect_error != NULL ? detect_error : "out of memory", NULL);
+        free(detect_error);
+        goto out;
+    }
+    if (detected > 0) {
+        snprintf(file, sizeof(file), "%s%s%s", RTL_BACKEND_FILE_PREFIX, version,
+                 RTL_BACKEND_FILE_SUFFIX);
+    }
+    if (first_backend_handle != NULL) {
+        void *loaded = dlopen(file, RTLD_LAZY | RTLD_NOLOAD);
+        if (loaded != NULL) {
+            dlclose(loaded); /* drop the reference NOLOAD took */
+        }
+        if (loaded != first_backend_handle) {
+            set_make_error(error,
+                           "Unable to open three library: another Python backend is already "
+                           "loaded in this process; one Python version per process: ",
+                           file);
+            goto out;
+        }
+    }
     /* A bare name: the dynamic linker's normal search applies, and this
      * library's $ORIGIN runpath finds a backend installed beside it.
      * RTLD_GLOBAL exposes libpython's symbols to extension modules. */
-    void *handle = dlopen(BACKEND_LIBRARY, RTLD_LAZY | RTLD_GLOBAL);
+    void *handle = dlopen(file, RTLD_LAZY | RTLD_GLOBAL);
     if (handle == NULL) {
-        set_make_error(error, "Unable to open three library: ", dlerror());
+        if (detected > 0) {
+            set_missing_backend_error(error, version, python_home, python_exe, dlerror());
+        } else {
+            set_make_error(error, "Unable to open three library: ", dlerror());
+        }
         goto out;
     }
+    first_backend_handle = handle;
     dlerror();
     rtl_backend_create_t create = (rtl_backend_create_t)dlsym(handle, RTL_BACKEND_CREATE_SYMBOL);
     const char *dl_error = dlerror();

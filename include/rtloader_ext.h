@@ -1,0 +1,47 @@
+/*
+ * rtloader_ext.h - extensions of this rtloader beyond the upstream API.
+ *
+ * Kept out of datadog_agent_rtloader.h so that header stays exactly the
+ * upstream contract. Same general rules (see that header).
+ *
+ * Choosing the Python version at runtime: make3(python_home, python_exe, &err)
+ * loads the backend built for the Python installed at python_home (or, when
+ * python_home is empty, for the interpreter python_exe names, if it names
+ * one); with neither, the default backend. The functions below tell a host
+ * which versions it can choose from.
+ */
+#ifndef DATADOG_AGENT_RTLOADER_EXT_H
+#define DATADOG_AGENT_RTLOADER_EXT_H
+
+#include <stddef.h>
+
+#include "rtloader_types.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef struct rtloader_backend_info_s {
+    char *python_version; /* "3.12" */
+    char *path;           /* absolute path of the backend library */
+    int is_default;       /* 1 for the backend make3 loads without a python home */
+} rtloader_backend_info_t;
+
+/*
+ * Lists the backends installed beside the front library, sorted by version.
+ * Returns: an array of *count entries (NULL with *count = 0 when there are
+ *          none or memory ran out).
+ * Owns:    rtloader-owned; release with rtloader_free_backends().
+ * GIL:     none; callable before make3().
+ */
+DATADOG_AGENT_RTLOADER_API rtloader_backend_info_t *rtloader_list_backends(size_t *count);
+
+/* Frees what rtloader_list_backends() returned (NULL ignored). GIL: none. */
+DATADOG_AGENT_RTLOADER_API void rtloader_free_backends(rtloader_backend_info_t *backends,
+                                                       size_t count);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* DATADOG_AGENT_RTLOADER_EXT_H */

@@ -1,0 +1,38 @@
+/*
+ * backends.h - which backend make3 loads (front library only). GIL: none.
+ */
+#ifndef RTLOADER_FRONT_BACKENDS_H
+#define RTLOADER_FRONT_BACKENDS_H
+
+#include <limits.h>
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "loader.h"
+
+#define RTL_BACKEND_DEFAULT_FILE "libdatadog-agent-three.so"
+#define RTL_BACKEND_FILE_PREFIX "libdatadog-agent-three-"
+#define RTL_BACKEND_FILE_SUFFIX ".so"
+
+struct rtl_backend_file {
+    char version[16];
+    char path[PATH_MAX];
+    bool is_default;
+};
+
+/*
+ * The backends beside the front library, sorted by version.
+ * Returns the count; *files is libc-allocated (free()), NULL when none.
+ */
+RTL_INTERNAL size_t rtl_backends_find(struct rtl_backend_file **files);
+
+/*
+ * Decides the Python version of the installation make3 was given.
+ * Returns 1 with `version` set ("3.12"), 0 when the default backend applies
+ * (no home, and no exe naming an interpreter), -1 with *error set
+ * (libc-allocated) when python_home is no Python installation.
+ */
+RTL_INTERNAL int rtl_backends_detect_version(const char *python_home, const char *python_exe,
+                                             char *version, size_t version_len, char **error);
+
+#endif /* RTLOADER_FRONT_BACKENDS_H */
