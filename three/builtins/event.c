@@ -128,8 +128,9 @@ void event_release(struct event_build *b)
     int i;
 
     tags_release(&b->tags);
-    b->ev.tags = NULL;
     for (i = 0; i < EVENT_STRING_FIELDS; i++) {
         Py_CLEAR(b->refs[i]);
     }
+    /* Every pointer in it is now dangling. */
+    memset(&b->ev, 0, sizeof(b->ev));
 }
