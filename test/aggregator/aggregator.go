@@ -67,12 +67,12 @@ type serviceCheckCall struct {
 }
 
 type eventCall struct {
-	CheckID                                               string
-	Title, Text                                           string
-	Ts                                                    int64
-	Priority, Host                                        string
-	Tags                                                  []string
-	TagsNil                                               bool
+	CheckID                                              string
+	Title, Text                                          string
+	Ts                                                   int64
+	Priority, Host                                       string
+	Tags                                                 []string
+	TagsNil                                              bool
 	AlertType, AggregationKey, SourceTypeName, EventType string
 }
 

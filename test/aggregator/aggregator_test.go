@@ -81,9 +81,9 @@ func TestSubmitMetricDefaultsAndConversions(t *testing.T) {
         aggregator.submit_metric(None, 'id', 42, 'm', True, [], 'h', 0)
         aggregator.submit_metric(None, 'id', -1, 'm', -0.5, [], 'h', 1)`)
 	want := []metricCall{
-		{"id", 0, "m", 3, []string{"t"}, "", false},   // int value, tuple tags, flush default
-		{"id", 42, "m", 1, []string{}, "h", false},    // mtype not range-checked, bool value
-		{"id", -1, "m", -0.5, []string{}, "h", true},  // flush as int
+		{"id", 0, "m", 3, []string{"t"}, "", false},  // int value, tuple tags, flush default
+		{"id", 42, "m", 1, []string{}, "h", false},   // mtype not range-checked, bool value
+		{"id", -1, "m", -0.5, []string{}, "h", true}, // flush as int
 	}
 	if !reflect.DeepEqual(metrics, want) {
 		t.Errorf("calls:\n got: %+v\nwant: %+v", metrics, want)
