@@ -1,0 +1,1 @@
+"""Test stub of the integrations-core ``datadog_checks`` namespace."""

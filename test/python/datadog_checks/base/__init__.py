@@ -1,0 +1,2 @@
+"""Test stub of ``datadog_checks.base``."""
+from .checks import AgentCheck  # noqa: F401

@@ -1,0 +1,1 @@
+"""Test stub of ``datadog_checks.base.utils``."""

@@ -1,0 +1,11 @@
+"""A module that refuses attribute assignment (set_module_attr_string error path)."""
+import sys
+import types
+
+
+class _ReadOnlyModule(types.ModuleType):
+    def __setattr__(self, name, value):
+        raise AttributeError("readonly_module is read-only")
+
+
+sys.modules[__name__].__class__ = _ReadOnlyModule
