@@ -52,7 +52,13 @@ func TestHandleCrashesNothingToDo(t *testing.T) {
 }
 
 func TestHandleCrashesStacktraceChainsToGo(t *testing.T) {
-	res := helpers.RunChild(t, "crash")
+	// In a sanitizer run, ASan must leave SIGSEGV to the program so that
+	// Go's handler is the previous one, as in the Agent (no-op otherwise).
+	asan := "handle_segv=0:allow_user_segv_handler=1"
+	if prev := os.Getenv("ASAN_OPTIONS"); prev != "" {
+		asan = prev + ":" + asan
+	}
+	res := helpers.RunChild(t, "crash", "ASAN_OPTIONS="+asan)
 	if !strings.Contains(res.Stdout, "handle_crashes=1 ") || !strings.Contains(res.Stdout, "crashing now") {
 		t.Fatalf("child did not reach the crash; stdout:\n%s\nstderr:\n%s", res.Stdout, res.Stderr)
 	}
