@@ -15,10 +15,10 @@ extern void goSubmitEventPlatformEvent(char *, char *, int, char *);
 import "C"
 
 import (
-	"fmt"
 	"sync"
 	"unsafe"
 
+	"github.com/DataDog/datadog-agent/rtloader/test/builtintest"
 	"github.com/DataDog/datadog-agent/rtloader/test/helpers"
 )
 
@@ -163,27 +163,14 @@ var setupOptions = helpers.Options{
 
 // noCallbackCases run in a child process where no aggregator callback is
 // set: every function must return None without looking at its arguments.
-var noCallbackCases = []struct{ Name, Code string }{
-	{"submit_metric", `f.write(repr(aggregator.submit_metric(1, 2)))`},
-	{"submit_service_check", `f.write(repr(aggregator.submit_service_check()))`},
-	{"submit_event", `f.write(repr(aggregator.submit_event(None, 'id', 'not a dict')))`},
-	{"submit_histogram_bucket", `f.write(repr(aggregator.submit_histogram_bucket(1.5)))`},
-	{"submit_event_platform_event", `f.write(repr(aggregator.submit_event_platform_event(None)))`},
+var noCallbackCases = []builtintest.Case{
+	{"submit_metric", `f.write(repr(aggregator.submit_metric(1, 2)))`, "None"},
+	{"submit_service_check", `f.write(repr(aggregator.submit_service_check()))`, "None"},
+	{"submit_event", `f.write(repr(aggregator.submit_event(None, 'id', 'not a dict')))`, "None"},
+	{"submit_histogram_bucket", `f.write(repr(aggregator.submit_histogram_bucket(1.5)))`, "None"},
+	{"submit_event_platform_event", `f.write(repr(aggregator.submit_event_platform_event(None)))`, "None"},
 }
 
 var children = map[string]func() int{
-	"no-callbacks": func() int {
-		if err := helpers.Setup(helpers.Options{}); err != nil {
-			fmt.Println("setup:", err)
-			return 1
-		}
-		for _, c := range noCallbackCases {
-			out, err := helpers.RunString("import aggregator\n" + c.Code)
-			if err != nil {
-				out = "error: " + err.Error()
-			}
-			fmt.Printf("%s\t%q\n", c.Name, out)
-		}
-		return 0
-	},
+	"no-callbacks": func() int { return builtintest.RunCases("aggregator", helpers.Options{}, noCallbackCases) },
 }

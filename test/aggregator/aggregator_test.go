@@ -3,57 +3,26 @@ package testaggregator
 import (
 	"fmt"
 	"reflect"
-	"regexp"
-	"strings"
 	"testing"
 
-	"github.com/DataDog/datadog-agent/rtloader/test/helpers"
+	bt "github.com/DataDog/datadog-agent/rtloader/test/builtintest"
 )
 
-// Messages that differ between Python versions (3.8/3.9 vs 3.10+).
 const (
-	reIntFromStr   = `^TypeError: (an integer is required \(got type str\)|'str' object cannot be interpreted as an integer)$`
-	reIntFromFloat = `^TypeError: (integer argument expected, got float|'float' object cannot be interpreted as an integer)$`
+	reIntFromStr   = bt.IntFromStr
+	reIntFromFloat = bt.IntFromFloat
 )
 
-// run executes a snippet (with `aggregator` imported) after resetting the
-// recorded calls, and asserts that rtloader's allocations are balanced.
+// run resets the recorded calls and runs code with aggregator imported.
 func run(t *testing.T, code string) string {
 	t.Helper()
 	reset()
-	helpers.ResetMemoryStats()
-	out, err := helpers.RunString(withImport("aggregator", code))
-	if err != nil {
-		t.Fatal(err)
-	}
-	helpers.AssertMemoryUsage(t)
-	return out
+	return bt.Run(t, "aggregator", code)
 }
 
-// withImport prepends "import <module>" with the indentation of the
-// snippet's first line, so that RunString's dedent still applies.
-func withImport(module, code string) string {
-	for _, line := range strings.Split(code, "\n") {
-		if strings.TrimSpace(line) != "" {
-			lead := line[:len(line)-len(strings.TrimLeft(line, " \t"))]
-			return lead + "import " + module + "\n" + strings.TrimLeft(code, "\n")
-		}
-	}
-	return "import " + module + "\n" + code
-}
-
-// expect compares out with want; a want starting with "~" is a regexp.
 func expect(t *testing.T, what, out, want string) {
 	t.Helper()
-	if strings.HasPrefix(want, "~") {
-		if !regexp.MustCompile(want[1:]).MatchString(out) {
-			t.Errorf("%s:\n got: %q\nwant: /%s/", what, out, want[1:])
-		}
-		return
-	}
-	if out != want {
-		t.Errorf("%s:\n got: %q\nwant: %q", what, out, want)
-	}
+	bt.Expect(t, what, out, want)
 }
 
 func TestConstants(t *testing.T) {
@@ -95,8 +64,8 @@ func TestSubmitMetricArgumentErrors(t *testing.T) {
 		{"check_id int", `None, 1, 0, 'm', 1.0, [], 'h'`, "TypeError: argument 2 must be str, not int"},
 		{"check_id None", `None, None, 0, 'm', 1.0, [], 'h'`, "TypeError: argument 2 must be str, not None"},
 		{"check_id bytes", `None, b'id', 0, 'm', 1.0, [], 'h'`, "TypeError: argument 2 must be str, not bytes"},
-		{"mtype str", `None, 'id', 'gauge', 'm', 1.0, [], 'h'`, "~" + reIntFromStr},
-		{"mtype float", `None, 'id', 1.5, 'm', 1.0, [], 'h'`, "~" + reIntFromFloat},
+		{"mtype str", `None, 'id', 'gauge', 'm', 1.0, [], 'h'`, reIntFromStr},
+		{"mtype float", `None, 'id', 1.5, 'm', 1.0, [], 'h'`, reIntFromFloat},
 		{"name int", `None, 'id', 0, 1, 1.0, [], 'h'`, "TypeError: argument 4 must be str, not int"},
 		{"value str", `None, 'id', 0, 'm', '1.0', [], 'h'`, "TypeError: must be real number, not str"},
 		{"value None", `None, 'id', 0, 'm', None, [], 'h'`, "TypeError: must be real number, not NoneType"},
@@ -110,7 +79,7 @@ func TestSubmitMetricArgumentErrors(t *testing.T) {
 			"RuntimeError: could not compute tags length"},
 		{"hostname None", `None, 'id', 0, 'm', 1.0, [], None`, "TypeError: argument 7 must be str, not None"},
 		{"hostname int", `None, 'id', 0, 'm', 1.0, [], 7`, "TypeError: argument 7 must be str, not int"},
-		{"flush str", `None, 'id', 0, 'm', 1.0, [], 'h', 'yes'`, "~" + reIntFromStr},
+		{"flush str", `None, 'id', 0, 'm', 1.0, [], 'h', 'yes'`, reIntFromStr},
 		{"too few", `None, 'id', 0, 'm', 1.0, []`, "TypeError: function takes at least 7 arguments (6 given)"},
 		{"too many", `None, 'id', 0, 'm', 1.0, [], 'h', False, 1`, "TypeError: function takes at most 8 arguments (9 given)"},
 		{"check_id NUL", `None, 'i\x00d', 0, 'm', 1.0, [], 'h'`, "ValueError: embedded null character"},
@@ -190,7 +159,7 @@ func TestSubmitServiceCheckArgumentErrors(t *testing.T) {
 	cases := []struct{ name, args, want string }{
 		{"check_id", `None, 1, 'sc', 0, [], 'h', 'm'`, "TypeError: argument 2 must be str, not int"},
 		{"name", `None, 'id', None, 0, [], 'h', 'm'`, "TypeError: argument 3 must be str, not None"},
-		{"status", `None, 'id', 'sc', 'ok', [], 'h', 'm'`, "~" + reIntFromStr},
+		{"status", `None, 'id', 'sc', 'ok', [], 'h', 'm'`, reIntFromStr},
 		{"tags str", `None, 'id', 'sc', 0, 'tag', 'h', 'm'`, "TypeError: tags must be a sequence"},
 		{"tags int", `None, 'id', 'sc', 0, 1, 'h', 'm'`, "TypeError: tags must be a sequence"},
 		{"hostname", `None, 'id', 'sc', 0, [], None, 'm'`, "TypeError: argument 6 must be str, not None"},
@@ -291,15 +260,15 @@ func TestSubmitHistogramBucketArgumentErrors(t *testing.T) {
 	cases := []struct{ name, args, want string }{
 		{"check_id", `None, 1, 'h', 1, 0.0, 1.0, 0, 'host', []`, "TypeError: argument 2 must be str, not int"},
 		{"name", `None, 'id', None, 1, 0.0, 1.0, 0, 'host', []`, "TypeError: argument 3 must be str, not None"},
-		{"value float", `None, 'id', 'h', 1.5, 0.0, 1.0, 0, 'host', []`, "~" + reIntFromFloat},
-		{"value str", `None, 'id', 'h', '1', 0.0, 1.0, 0, 'host', []`, "~" + reIntFromStr},
+		{"value float", `None, 'id', 'h', 1.5, 0.0, 1.0, 0, 'host', []`, reIntFromFloat},
+		{"value str", `None, 'id', 'h', '1', 0.0, 1.0, 0, 'host', []`, reIntFromStr},
 		{"lower", `None, 'id', 'h', 1, 'x', 1.0, 0, 'host', []`, "TypeError: must be real number, not str"},
 		{"upper", `None, 'id', 'h', 1, 0.0, None, 0, 'host', []`, "TypeError: must be real number, not NoneType"},
-		{"monotonic", `None, 'id', 'h', 1, 0.0, 1.0, 'no', 'host', []`, "~" + reIntFromStr},
+		{"monotonic", `None, 'id', 'h', 1, 0.0, 1.0, 'no', 'host', []`, reIntFromStr},
 		{"hostname", `None, 'id', 'h', 1, 0.0, 1.0, 0, 1, []`, "TypeError: argument 8 must be str, not int"},
 		{"tags str", `None, 'id', 'h', 1, 0.0, 1.0, 0, 'host', 'tags'`, "TypeError: tags must be a sequence"},
 		{"tags None", `None, 'id', 'h', 1, 0.0, 1.0, 0, 'host', None`, "TypeError: tags must be a sequence"},
-		{"flush", `None, 'id', 'h', 1, 0.0, 1.0, 0, 'host', [], 'x'`, "~" + reIntFromStr},
+		{"flush", `None, 'id', 'h', 1, 0.0, 1.0, 0, 'host', [], 'x'`, reIntFromStr},
 		{"count", `None, 'id', 'h', 1, 0.0, 1.0, 0, 'host'`, "TypeError: function takes at least 9 arguments (8 given)"},
 	}
 	for _, c := range cases {
@@ -364,14 +333,5 @@ func TestSubmitEventPlatformEventArgumentErrors(t *testing.T) {
 }
 
 func TestNoCallbacks(t *testing.T) {
-	res := helpers.RunChild(t, "no-callbacks")
-	if res.ExitCode != 0 {
-		t.Fatalf("child exited %d: %s%s", res.ExitCode, res.Stdout, res.Stderr)
-	}
-	for _, c := range noCallbackCases {
-		line := c.Name + "\t\"None\""
-		if !strings.Contains(res.Stdout, line+"\n") {
-			t.Errorf("%s without callback: want None; child printed:\n%s", c.Name, res.Stdout)
-		}
-	}
+	bt.CheckChild(t, "no-callbacks", noCallbackCases)
 }
