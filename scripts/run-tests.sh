@@ -1,10 +1,17 @@
 #!/usr/bin/env bash
-# Runs every test against one build directory: the C tests (ctest) and the
-# Go tests through cgo (make -C test). With RTLOADER_SANITIZE=1 the build is
-# an ASan+UBSan one and the sanitizer runtime settings are exported.
-set -euo pipefail
+# Runs every test against one build directory: the C tests (ctest) and the Go
+# tests through cgo (make -C test), once per Python backend built. With
+# RTLOADER_SANITIZE=1 the build is an ASan+UBSan one and the sanitizer
+# runtime settings are exported.
+#
+# Each pass exports RTLOADER_TEST_PYTHON_HOME and RTLOADER_TEST_PYTHON_VERSION;
+# the test harnesses hand that home to make3, which loads that version's
+# backend. RTLOADER_TEST_VERSIONS="3.11 3.12" restricts the passes.
+set -uo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 build="$(cd "${1:-$root/build}" && pwd)"
+manifest="$build/lib/backends.txt"
+supported="3.8 3.9 3.10 3.11 3.12 3.13"
 
 if [ "${RTLOADER_SANITIZE:-0}" = 1 ]; then
   # libpython is not instrumented and never finalized: its allocations are
@@ -16,11 +23,36 @@ if [ "${RTLOADER_SANITIZE:-0}" = 1 ]; then
   export RTLOADER_TEST_PRELOAD="$(gcc -print-file-name=libasan.so)"
 fi
 
-status=0
-echo "== C tests (ctest) in $build"
-ctest --test-dir "$build" --output-on-failure -j2 || status=1
+if [ ! -f "$manifest" ]; then
+  echo "no $manifest: build first (make build)" >&2
+  exit 2
+fi
 
-echo "== Go tests (make -C test) in $build"
-make -C "$root/test" BUILD_DIR="$build" || status=1
+wanted="${RTLOADER_TEST_VERSIONS:-$supported}"
+for v in $supported; do
+  if ! grep -q "^$v " "$manifest"; then
+    echo "SKIPPED Python $v: no backend was built (no python$v-config with a shared libpython$v.so on this machine; see cmake's 'backend skipped' lines)"
+  fi
+done
 
-exit $status
+failed=()
+passes=0
+echo "== version-independent C tests (ctest -L once) in $build"
+ctest --test-dir "$build" --output-on-failure -L once || failed+=("once")
+
+while read -r version home; do
+  case " $wanted " in *" $version "*) ;; *) continue ;; esac
+  passes=$((passes + 1))
+  echo
+  echo "== pass $passes: Python $version (home $home)"
+  export RTLOADER_TEST_PYTHON_HOME="$home" RTLOADER_TEST_PYTHON_VERSION="$version"
+  ctest --test-dir "$build" --output-on-failure -LE once -j2 || failed+=("C/$version")
+  make --no-print-directory -C "$root/test" BUILD_DIR="$build" || failed+=("Go/$version")
+done < "$manifest"
+
+echo
+if [ ${#failed[@]} -ne 0 ]; then
+  echo "FAILED: ${failed[*]} ($passes Python passes)"
+  exit 1
+fi
+echo "all tests passed in $passes Python passes"

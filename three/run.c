@@ -209,15 +209,16 @@ char *three_get_check_diagnoses(rtloader_t *rt, rtloader_pyobject_t *check)
     }
     char *result = NULL;
     PyObject *ret = call_method((PyObject *)check, name_get_diagnoses); /* new ref */
-    if (ret != NULL && PyUnicode_Check(ret)) {
-        result = as_string(ret);
-        if (result == NULL) {
-            result = failed_diagnoses("error converting 'get_diagnoses' result to string");
-        }
-    } else {
+    if (ret == NULL) {
         char *message = three_fetch_python_error();
         result = failed_diagnoses(message);
         free(message);
+    } else {
+        /* as upstream's as_string: anything but a convertible str fails the conversion */
+        result = PyUnicode_Check(ret) ? as_string(ret) : NULL;
+        if (result == NULL) {
+            result = failed_diagnoses("error converting 'get_diagnoses' result to string");
+        }
     }
     Py_XDECREF(ret);
     return result;
