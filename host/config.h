@@ -1,0 +1,74 @@
+/*
+ * config.h - the host's configuration: a datadog.yaml subset and the
+ * conf.d check configurations, as the Agent lays them out.
+ *
+ * Relative paths in datadog.yaml are relative to the file's directory.
+ * Every error names the file and the line. GIL: none.
+ */
+#ifndef RTLOADER_HOST_CONFIG_H
+#define RTLOADER_HOST_CONFIG_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "value.h"
+
+#define HOST_DEFAULT_MIN_COLLECTION_INTERVAL 15.0
+#define HOST_DEFAULT_CHECK_RUNNERS 4
+
+struct host_config {
+    char *path;        /* the datadog.yaml read, NULL when none */
+    struct value *root; /* its whole tree (a map, possibly empty): get_config reads it */
+    char *hostname;
+    char *run_path;
+    char *confd_path;
+    char *python_home; /* NULL: the default backend */
+    int log_level;     /* log_level_t value; 100 = off */
+    bool memtrack_enabled;
+    bool c_stacktrace_collection;
+    bool c_core_dump;
+    char **tags; /* NULL-terminated */
+    char **container_include; /* NULL-terminated regular expressions */
+    char **container_exclude;
+    char *cluster_name; /* NULL when unset */
+    int check_runners;
+};
+
+/*
+ * Loads `path` (NULL: defaults only). Returns 0, or -1 with *error
+ * ("<file>:<line>: ...", malloc'd). *cfg is filled either way and must be
+ * released with host_config_free.
+ */
+int host_config_load(const char *path, struct host_config *cfg, char **error);
+void host_config_free(struct host_config *cfg);
+
+/* "info" etc. to a log level; -1 when unknown. */
+int host_log_level_from_name(const char *name);
+
+struct check_instance {
+    char *json;       /* the instance as JSON, for load_config */
+    double interval;  /* min_collection_interval, seconds */
+    char *source;     /* "<file>:<line>" of the instance */
+};
+
+struct check_config {
+    char *name;
+    char *init_config_json; /* "{}" when absent */
+    struct check_instance *instances;
+    size_t count;
+};
+
+/*
+ * Reads every configuration of check `name` under `confd`:
+ * <confd>/<name>.d/ *.yaml (sorted) and <confd>/<name>.yaml. Returns 0, 1
+ * when the check has no configuration at all, -1 with *error.
+ */
+int host_check_config_load(const char *confd, const char *name, struct check_config *out,
+                           char **error);
+void host_check_config_free(struct check_config *cfg);
+
+/* The names of the checks configured under `confd`, sorted (NULL-terminated, malloc'd). */
+char **host_confd_check_names(const char *confd, char **error);
+void host_free_strings(char **strings);
+
+#endif /* RTLOADER_HOST_CONFIG_H */

@@ -1,0 +1,463 @@
+/*
+ * main.c - the `rtloader` command: run Agent checks from conf.d through the
+ * public rtloader API, as the Agent's collector does.
+ *
+ *   rtloader check <name> [options]   load one check's instances and run them
+ *   rtloader run [options]            run every configured check on its schedule
+ *   rtloader info [options]           the Python in use, sys.path, backends
+ *
+ * Exit codes: 0 success; 1 a check failed to load or run (check); 2 usage;
+ * 3 configuration error; 4 rtloader or Python could not start.
+ */
+#include <getopt.h>
+#include <libgen.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "cache.h"
+#include "callbacks.h"
+#include "checks.h"
+#include "config.h"
+#include "datadog_agent_rtloader.h"
+#include "log.h"
+#include "memstats.h"
+#include "rtloader_ext.h"
+#include "rtloader_mem.h"
+#include "scheduler.h"
+#include "sender.h"
+
+enum exit_code { EXIT_OK = 0, EXIT_CHECK_FAILED = 1, EXIT_USAGE = 2, EXIT_CONFIG = 3, EXIT_RUNTIME = 4 };
+
+#define CANCEL_GRACE_S 5.0
+
+struct options {
+    const char *command;
+    const char *check_name;
+    const char *config_file;
+    const char *confd;
+    const char *log_level;
+    int times;
+    double interval;
+    enum sender_format format;
+    bool stats;
+};
+
+static const char usage_main[]
+    = "usage: rtloader <command> [options]\n"
+      "\n"
+      "Runs Datadog Agent Python checks through rtloader.\n"
+      "\n"
+      "commands:\n"
+      "  check <name>   load one check's instances from conf.d and run them\n"
+      "  run            run every configured check on its schedule until SIGINT/SIGTERM\n"
+      "  info           print the Python in use, sys.path and the backends available\n"
+      "\n"
+      "'rtloader <command> --help' describes each command.\n"
+      "exit codes: 0 ok, 1 a check failed, 2 usage, 3 configuration error, 4 runtime error\n";
+
+static const char usage_check[]
+    = "usage: rtloader check <name> [options]\n"
+      "\n"
+      "Loads conf.d/<name>.d/*.yaml (and conf.d/<name>.yaml) and runs each instance.\n"
+      "\n"
+      "  -c, --confd DIR        the conf.d directory (default: confd_path of the config, or ./conf.d)\n"
+      "      --config FILE      a datadog.yaml (hostname, run_path, python_home, ...)\n"
+      "      --times N          run every instance N times (default 1)\n"
+      "      --interval S       seconds between two runs (default 1 with --times > 1)\n"
+      "      --format F         table (default) or json (one JSON object per line)\n"
+      "      --stats            print the memory tracker summary at exit\n"
+      "      --log-level L      trace, debug, info, warn, error, critical or off\n"
+      "  -h, --help             this help\n"
+      "\n"
+      "exit codes: 0 every run succeeded, 1 a run or a load failed, 2 usage,\n"
+      "3 configuration error, 4 rtloader or Python could not start\n";
+
+static const char usage_run[]
+    = "usage: rtloader run [options]\n"
+      "\n"
+      "Runs every check configured under confd_path, each instance every\n"
+      "min_collection_interval seconds (default 15), until SIGINT or SIGTERM; then\n"
+      "cancels the running checks and exits 0.\n"
+      "\n"
+      "  -c, --config FILE      the datadog.yaml (default: none, built-in defaults)\n"
+      "      --confd DIR        overrides confd_path\n"
+      "      --format F         table (default) or json\n"
+      "      --stats            print the memory tracker summary at exit\n"
+      "      --log-level L      overrides log_level\n"
+      "  -h, --help             this help\n";
+
+static const char usage_info[]
+    = "usage: rtloader info [options]\n"
+      "\n"
+      "Prints the Python in use, its sys.path and the Python backends available.\n"
+      "\n"
+      "  -c, --config FILE      the datadog.yaml (python_home selects the Python)\n"
+      "      --confd DIR        overrides confd_path\n"
+      "  -h, --help             this help\n";
+
+static int usage_error(const char *usage, const char *fmt, const char *arg)
+{
+    fprintf(stderr, "rtloader: ");
+    fprintf(stderr, fmt, arg);
+    fprintf(stderr, "\n\n%s", usage);
+    return EXIT_USAGE;
+}
+
+static bool parse_positive(const char *text, double *out)
+{
+    char *end = NULL;
+    double v = strtod(text, &end);
+    if (end == text || *end != '\0' || !(v >= 0)) {
+        return false;
+    }
+    *out = v;
+    return true;
+}
+
+/* Returns -1 when parsing succeeded, else the exit code to return. */
+static int parse_options(int argc, char **argv, struct options *o)
+{
+    enum { OPT_CONFIG = 256, OPT_TIMES, OPT_INTERVAL, OPT_FORMAT, OPT_STATS, OPT_LOG_LEVEL, OPT_CONFD };
+    static const struct option long_options[] = {
+        {"confd", required_argument, NULL, OPT_CONFD},
+        {"config", required_argument, NULL, OPT_CONFIG},
+        {"times", required_argument, NULL, OPT_TIMES},
+        {"interval", required_argument, NULL, OPT_INTERVAL},
+        {"format", required_argument, NULL, OPT_FORMAT},
+        {"stats", no_argument, NULL, OPT_STATS},
+        {"log-level", required_argument, NULL, OPT_LOG_LEVEL},
+        {"help", no_argument, NULL, 'h'},
+        {NULL, 0, NULL, 0},
+    };
+    const char *usage = strcmp(o->command, "check") == 0 ? usage_check
+                        : strcmp(o->command, "run") == 0 ? usage_run
+                                                         : usage_info;
+    bool interval_given = false;
+    optind = 2;
+    opterr = 0;
+    int opt;
+    while ((opt = getopt_long(argc, argv, "c:h", long_options, NULL)) != -1) {
+        double number = 0;
+        switch (opt) {
+        case 'c':
+            /* -c names conf.d for `check` (as `agent check -c`), the config file otherwise */
+            if (strcmp(o->command, "check") == 0) {
+                o->confd = optarg;
+            } else {
+                o->config_file = optarg;
+            }
+            break;
+        case OPT_CONFD: o->confd = optarg; break;
+        case OPT_CONFIG: o->config_file = optarg; break;
+        case OPT_TIMES:
+            if (!parse_positive(optarg, &number) || number < 1 || number > 1e6
+                || number != (int)number) {
+                return usage_error(usage, "--times takes a whole number from 1, not '%s'", optarg);
+            }
+            o->times = (int)number;
+            break;
+        case OPT_INTERVAL:
+            if (!parse_positive(optarg, &o->interval)) {
+                return usage_error(usage, "--interval takes seconds (>= 0), not '%s'", optarg);
+            }
+            interval_given = true;
+            break;
+        case OPT_FORMAT:
+            if (strcmp(optarg, "table") == 0) {
+                o->format = SENDER_TABLE;
+            } else if (strcmp(optarg, "json") == 0) {
+                o->format = SENDER_JSON;
+            } else {
+                return usage_error(usage, "--format is table or json, not '%s'", optarg);
+            }
+            break;
+        case OPT_STATS: o->stats = true; break;
+        case OPT_LOG_LEVEL:
+            if (host_log_level_from_name(optarg) < 0) {
+                return usage_error(usage, "unknown log level '%s'", optarg);
+            }
+            o->log_level = optarg;
+            break;
+        case 'h': fputs(usage, stdout); return EXIT_OK;
+        default:
+            return usage_error(usage, "unknown or incomplete option '%s'", argv[optind - 1]);
+        }
+    }
+    if (strcmp(o->command, "check") == 0) {
+        if (optind >= argc) {
+            return usage_error(usage, "%s", "check needs the name of a check");
+        }
+        o->check_name = argv[optind++];
+    }
+    if (optind < argc) {
+        return usage_error(usage, "unexpected argument '%s'", argv[optind]);
+    }
+    if (!interval_given && o->times > 1) {
+        o->interval = 1;
+    }
+    return -1;
+}
+
+/* The embedded default datadog_checks package: installed beside the binary, else the source tree's. */
+static void default_package_dir(char *out, size_t len)
+{
+    char exe[PATH_MAX];
+    ssize_t n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+    if (n > 0) {
+        exe[n] = '\0';
+        int written = snprintf(out, len, "%s/../share/rtloader/python", dirname(exe));
+        struct stat st;
+        if (written > 0 && (size_t)written < len && stat(out, &st) == 0 && S_ISDIR(st.st_mode)) {
+            return;
+        }
+    }
+    snprintf(out, len, "%s", RTLOADER_SOURCE_PYTHON_DIR);
+}
+
+struct runtime {
+    struct host_config cfg;
+    struct host_cache *cache;
+    rtloader_t *rt;
+};
+
+/* Config, crash handler, allocator, backend, callbacks, paths, init. */
+static int start(const struct options *o, struct runtime *r)
+{
+    char *error = NULL;
+    if (host_config_load(o->config_file, &r->cfg, &error) != 0) {
+        fprintf(stderr, "rtloader: configuration error: %s\n", error != NULL ? error : "out of memory");
+        free(error);
+        return EXIT_CONFIG;
+    }
+    if (o->confd != NULL) {
+        free(r->cfg.confd_path);
+        r->cfg.confd_path = strdup(o->confd);
+    }
+    host_log_set_level(o->log_level != NULL ? host_log_level_from_name(o->log_level)
+                                            : r->cfg.log_level);
+    if (r->cfg.c_core_dump || r->cfg.c_stacktrace_collection) {
+        if (!handle_crashes(r->cfg.c_core_dump, r->cfg.c_stacktrace_collection, &error)) {
+            host_log(DATADOG_AGENT_WARNING,
+                     "Unable to install crash handler, C-land stacktraces and dumps will be "
+                     "unavailable: %s",
+                     error);
+            _free(error);
+            error = NULL;
+        }
+    }
+    if (o->stats) {
+        r->cfg.memtrack_enabled = true; /* a summary needs the counters */
+    }
+    if (r->cfg.memtrack_enabled) {
+        enable_memory_tracker(); /* before make3: the backend takes the allocator pair then */
+    }
+    r->rt = make3(r->cfg.python_home, "", &error);
+    if (r->rt == NULL) {
+        fprintf(stderr, "rtloader: cannot load the Python backend: %s\n", error);
+        _free(error);
+        return EXIT_RUNTIME;
+    }
+    if (r->cfg.memtrack_enabled) {
+        init_pymem_stats(r->rt);
+    }
+    r->cache = host_cache_open(r->cfg.run_path, 0, &error);
+    if (r->cache == NULL) {
+        fprintf(stderr, "rtloader: configuration error: persistent cache under '%s': %s\n",
+                r->cfg.run_path, error != NULL ? error : "out of memory");
+        free(error);
+        return EXIT_CONFIG;
+    }
+    sender_setup(o->format, r->cfg.hostname);
+    sender_register(r->rt);
+    if (host_callbacks_register(r->rt, &r->cfg, r->cache, &error) != 0) {
+        fprintf(stderr, "rtloader: configuration error: %s%s\n",
+                r->cfg.path != NULL ? r->cfg.path : "", error != NULL ? error : "out of memory");
+        free(error);
+        return EXIT_CONFIG;
+    }
+
+    /* checks.d beside conf.d first (custom checks), the default package last
+     * so that an installed datadog_checks_base wins */
+    char path[PATH_MAX + 32];
+    char *confd_copy = strdup(r->cfg.confd_path);
+    if (confd_copy != NULL) {
+        snprintf(path, sizeof(path), "%s/checks.d", dirname(confd_copy));
+        add_python_path(r->rt, path);
+        free(confd_copy);
+    }
+    const struct value *extra = value_get(r->cfg.root, "additional_checksd");
+    if (extra != NULL && extra->type == VALUE_STRING) {
+        add_python_path(r->rt, extra->u.string);
+    }
+    default_package_dir(path, sizeof(path));
+    add_python_path(r->rt, path);
+
+    if (!init(r->rt)) {
+        fprintf(stderr, "rtloader: cannot start Python: %s\n", get_error(r->rt));
+        return EXIT_RUNTIME;
+    }
+    return EXIT_OK;
+}
+
+static void stop(struct runtime *r, bool stats)
+{
+    if (r->rt != NULL && stats) {
+        memstats_print_summary(r->rt);
+    }
+    host_callbacks_teardown();
+    sender_teardown();
+    host_cache_close(r->cache);
+    host_config_free(&r->cfg);
+    /* the rtloader instance is left to the process's end: destroy() would
+     * keep the GIL on this thread for nothing */
+}
+
+/* Loads the named checks (all configured ones when names is NULL). GIL: not held. */
+static int load_checks(struct runtime *r, char **names, struct host_check **checks, size_t *count,
+                       int *failures)
+{
+    rtloader_gilstate_t gil = ensure_gil(r->rt);
+    int status = EXIT_OK;
+    for (char **name = names; *name != NULL; name++) {
+        struct check_config cc;
+        char *error = NULL;
+        int found = host_check_config_load(r->cfg.confd_path, *name, &cc, &error);
+        if (found < 0) {
+            fprintf(stderr, "rtloader: configuration error: %s\n", error != NULL ? error : "out of memory");
+            free(error);
+            status = EXIT_CONFIG;
+        } else if (found > 0) {
+            char message[PATH_MAX + 128];
+            snprintf(message, sizeof(message),
+                     "no configuration: neither %s/%s.d/*.yaml nor %s/%s.yaml exists",
+                     r->cfg.confd_path, *name, r->cfg.confd_path, *name);
+            sender_print_note("load_error", *name, message);
+            (*failures)++;
+        } else {
+            *failures += host_checks_load(r->rt, &r->cfg, &cc, checks, count);
+        }
+        host_check_config_free(&cc);
+    }
+    release_gil(r->rt, gil);
+    return status;
+}
+
+static int command_check(const struct options *o, struct runtime *r)
+{
+    struct host_check *checks = NULL;
+    size_t count = 0;
+    int failures = 0;
+    char *names[] = {(char *)o->check_name, NULL};
+    int status = load_checks(r, names, &checks, &count, &failures);
+    if (status == EXIT_OK) {
+        failures += scheduler_run_times(r->rt, checks, count, o->times, o->interval);
+    }
+    rtloader_gilstate_t gil = ensure_gil(r->rt);
+    host_checks_free(r->rt, checks, count);
+    release_gil(r->rt, gil);
+    if (status != EXIT_OK) {
+        return status;
+    }
+    return failures > 0 || count == 0 ? EXIT_CHECK_FAILED : EXIT_OK;
+}
+
+static int command_run(struct runtime *r)
+{
+    char *error = NULL;
+    char **names = host_confd_check_names(r->cfg.confd_path, &error);
+    if (names == NULL) {
+        fprintf(stderr, "rtloader: configuration error: %s\n", error != NULL ? error : "out of memory");
+        free(error);
+        return EXIT_CONFIG;
+    }
+    struct host_check *checks = NULL;
+    size_t count = 0;
+    int failures = 0;
+    int status = load_checks(r, names, &checks, &count, &failures);
+    host_free_strings(names);
+    if (status != EXIT_OK) {
+        return status;
+    }
+    struct scheduler_options options = {
+        .workers = r->cfg.check_runners,
+        .cancel_grace_s = CANCEL_GRACE_S,
+        .memstats = r->cfg.memtrack_enabled,
+    };
+    bool workers_left = false;
+    int stopped_by = scheduler_run(r->rt, checks, count, &options, &workers_left);
+    if (stopped_by < 0) {
+        return EXIT_RUNTIME;
+    }
+    if (!workers_left) {
+        rtloader_gilstate_t gil = ensure_gil(r->rt);
+        host_checks_free(r->rt, checks, count);
+        release_gil(r->rt, gil);
+    }
+    return EXIT_OK;
+}
+
+static int command_info(struct runtime *r)
+{
+    rtloader_gilstate_t gil = ensure_gil(r->rt);
+    py_info_t *info = get_py_info(r->rt);
+    if (info == NULL) {
+        release_gil(r->rt, gil);
+        fprintf(stderr, "rtloader: %s\n", get_error(r->rt));
+        return EXIT_RUNTIME;
+    }
+    printf("python version: %.*s\n", (int)strcspn(info->version, "\n"), info->version);
+    printf("python home:    %s\n", r->cfg.python_home != NULL ? r->cfg.python_home : "(the default backend's)");
+    printf("sys.path:       %s\n", info->path != NULL ? info->path : "(unavailable)");
+    free_py_info(r->rt, info);
+    char *wheels = get_integration_list(r->rt);
+    printf("integrations:   %s\n", wheels != NULL ? wheels : get_error(r->rt));
+    rtloader_free(r->rt, wheels);
+    release_gil(r->rt, gil);
+
+    size_t count = 0;
+    rtloader_backend_info_t *backends = rtloader_list_backends(&count);
+    printf("backends:\n");
+    for (size_t i = 0; i < count; i++) {
+        printf("  Python %-5s %s%s\n", backends[i].python_version, backends[i].path,
+               backends[i].is_default ? " (default)" : "");
+    }
+    rtloader_free_backends(backends, count);
+    return EXIT_OK;
+}
+
+int main(int argc, char **argv)
+{
+    if (argc < 2 || strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "--help") == 0
+        || strcmp(argv[1], "help") == 0) {
+        fputs(usage_main, argc < 2 ? stderr : stdout);
+        return argc < 2 ? EXIT_USAGE : EXIT_OK;
+    }
+    struct options o = {.command = argv[1], .times = 1, .format = SENDER_TABLE};
+    if (strcmp(o.command, "check") != 0 && strcmp(o.command, "run") != 0
+        && strcmp(o.command, "info") != 0) {
+        return usage_error(usage_main, "unknown command '%s'", o.command);
+    }
+    int parsed = parse_options(argc, argv, &o);
+    if (parsed >= 0) {
+        return parsed;
+    }
+    setvbuf(stdout, NULL, _IOLBF, 0);
+
+    struct runtime r = {0};
+    int status = start(&o, &r);
+    if (status == EXIT_OK) {
+        if (strcmp(o.command, "check") == 0) {
+            status = command_check(&o, &r);
+        } else if (strcmp(o.command, "run") == 0) {
+            status = command_run(&r);
+        } else {
+            status = command_info(&r);
+        }
+    }
+    stop(&r, o.stats && status != EXIT_CONFIG && r.rt != NULL);
+    return status;
+}

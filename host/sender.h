@@ -1,0 +1,55 @@
+/*
+ * sender.h - what checks submit, aggregated per run and printed.
+ *
+ * The aggregator callbacks buffer submissions per check_id (metrics with the
+ * same type, name, host and tag set are aggregated: gauges keep the last
+ * value, counts add up); the scheduler flushes a check's buffer after each
+ * run, as a table or as JSON lines (one object per submission, then one
+ * "run" object). Thread-safe; the callbacks run on worker threads.
+ */
+#ifndef RTLOADER_HOST_SENDER_H
+#define RTLOADER_HOST_SENDER_H
+
+#include <stddef.h>
+
+#include "datadog_agent_rtloader.h"
+
+enum sender_format { SENDER_TABLE, SENDER_JSON };
+
+struct sender_run {
+    const char *check_name;
+    const char *check_id;
+    const char *version;
+    const char *source; /* "<file>:<line>" of the instance */
+    int run;            /* 1-based run number of this instance */
+    const char *status; /* "ok", "error", "cancelled" */
+    const char *error;  /* NULL when ok */
+    double duration_ms;
+    char **warnings; /* NULL-terminated, may be NULL */
+};
+
+struct sender_totals {
+    size_t runs, failed_runs, metrics, service_checks, events, histogram_buckets,
+        platform_events, metadata, logs;
+};
+
+void sender_setup(enum sender_format format, const char *default_hostname);
+void sender_teardown(void);
+/* Registers the aggregator callbacks. GIL: none; before init. */
+void sender_register(rtloader_t *rt);
+
+/* The host's own metrics (memory telemetry) go through the same path. */
+void sender_submit_metric(const char *check_id, metric_type_t type, const char *name,
+                          double value, char **tags);
+/* datadog_agent callbacks that produce output lines. */
+void sender_record_metadata(const char *check_id, const char *name, const char *value);
+void sender_record_log(const char *check_id, const char *line);
+void sender_record_external_tags(const char *hostname, const char *source_type, char **tags);
+
+/* Prints and forgets what run->check_id submitted since its last flush. */
+void sender_flush(const struct sender_run *run);
+/* Prints a line that is not a check run (a load error, a summary). */
+void sender_print_note(const char *kind, const char *check_name, const char *message);
+struct sender_totals sender_totals(void);
+
+#endif /* RTLOADER_HOST_SENDER_H */
