@@ -164,11 +164,11 @@ var setupOptions = helpers.Options{
 // noCallbackCases run in a child process where no aggregator callback is
 // set: every function must return None without looking at its arguments.
 var noCallbackCases = []builtintest.Case{
-	{"submit_metric", `f.write(repr(aggregator.submit_metric(1, 2)))`, "None"},
-	{"submit_service_check", `f.write(repr(aggregator.submit_service_check()))`, "None"},
-	{"submit_event", `f.write(repr(aggregator.submit_event(None, 'id', 'not a dict')))`, "None"},
-	{"submit_histogram_bucket", `f.write(repr(aggregator.submit_histogram_bucket(1.5)))`, "None"},
-	{"submit_event_platform_event", `f.write(repr(aggregator.submit_event_platform_event(None)))`, "None"},
+	{Name: "submit_metric", Code: `f.write(repr(aggregator.submit_metric(1, 2)))`, Want: "None"},
+	{Name: "submit_service_check", Code: `f.write(repr(aggregator.submit_service_check()))`, Want: "None"},
+	{Name: "submit_event", Code: `f.write(repr(aggregator.submit_event(None, 'id', 'not a dict')))`, Want: "None"},
+	{Name: "submit_histogram_bucket", Code: `f.write(repr(aggregator.submit_histogram_bucket(1.5)))`, Want: "None"},
+	{Name: "submit_event_platform_event", Code: `f.write(repr(aggregator.submit_event_platform_event(None)))`, Want: "None"},
 }
 
 var children = map[string]func() int{
