@@ -63,6 +63,8 @@ class AgentCheck(object):
         self.instances = list(instances or [])
         self.instance = self.instances[0] if self.instances else None
         self.check_id = ""
+        # set by cancel(): long-running check() methods poll it to stop early
+        self.cancelled = False
         self.log = _logger(self.name or "check")
         self._warnings = []
 
@@ -177,7 +179,8 @@ class AgentCheck(object):
         raise NotImplementedError
 
     def cancel(self):
-        """Called when the host unschedules the check; nothing to stop here."""
+        """Called (from another thread) when the host stops the check."""
+        self.cancelled = True
 
     def run(self):
         """Runs check() once: "" on success, a JSON list of errors otherwise."""
