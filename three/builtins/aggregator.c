@@ -91,7 +91,8 @@ static PyObject *aggregator_submit_event(PyObject *self, PyObject *args)
         return NULL;
     }
     if (event_build(event_dict, &event) < 0) {
-        return NULL; /* event_build already released what it took */
+        event_release(&event); /* a no-op after a failure, kept for the contract */
+        return NULL;
     }
     cb((char *)check_id, &event.ev);
     event_release(&event);
