@@ -4,6 +4,7 @@
  *
  * Unless a function says otherwise, the caller holds the GIL.
  */
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -245,19 +246,64 @@ void three_free_paths(struct three *t)
     }
 }
 
+/*
+ * A thread keeps the Python thread state of its first ensure_gil for its
+ * whole life: later calls only restore it. PyGILState_Release at nesting 0
+ * would delete and rebuild the state each time, which costs more than the
+ * rest of a host's per-run calls together (bench/bench_api.c). The state is
+ * the very one PyGILState_Ensure made, so PyGILState_* calls nested inside
+ * (builtins, get_integration_list) see it as theirs.
+ */
+static _Thread_local PyThreadState *kept_tstate;
+static pthread_key_t kept_tstate_key;
+static pthread_once_t kept_tstate_once = PTHREAD_ONCE_INIT;
+
+/*
+ * Thread exit: delete the kept state. Not through PyGILState_Release: libc
+ * may already have cleared Python's own thread-specific slot by now.
+ */
+static void drop_kept_tstate(void *tstate)
+{
+    if (tstate != NULL && Py_IsInitialized()) {
+        PyEval_RestoreThread((PyThreadState *)tstate);
+        PyThreadState_Clear((PyThreadState *)tstate);
+        PyThreadState_DeleteCurrent(); /* and releases the GIL */
+    }
+}
+
+static void create_kept_tstate_key(void)
+{
+    pthread_key_create(&kept_tstate_key, drop_kept_tstate);
+}
+
 /* GIL: not required (this takes it). Before init there is nothing to take. */
 rtloader_gilstate_t three_ensure_gil(rtloader_t *rt)
 {
     if (!THREE(rt)->python_started) {
         return DATADOG_AGENT_RTLOADER_GIL_UNLOCKED;
     }
-    return PyGILState_Ensure() == PyGILState_LOCKED ? DATADOG_AGENT_RTLOADER_GIL_LOCKED
-                                                    : DATADOG_AGENT_RTLOADER_GIL_UNLOCKED;
+    if (kept_tstate != NULL && !PyGILState_Check()) {
+        PyEval_RestoreThread(kept_tstate);
+        return DATADOG_AGENT_RTLOADER_GIL_UNLOCKED;
+    }
+    if (PyGILState_Ensure() == PyGILState_LOCKED) {
+        return DATADOG_AGENT_RTLOADER_GIL_LOCKED;
+    }
+    /* first time on this thread: keep what PyGILState_Ensure created */
+    pthread_once(&kept_tstate_once, create_kept_tstate_key);
+    kept_tstate = PyThreadState_Get();
+    pthread_setspecific(kept_tstate_key, kept_tstate);
+    return DATADOG_AGENT_RTLOADER_GIL_UNLOCKED;
 }
 
 void three_release_gil(rtloader_t *rt, rtloader_gilstate_t state)
 {
     if (!THREE(rt)->python_started) {
+        return;
+    }
+    if (state == DATADOG_AGENT_RTLOADER_GIL_UNLOCKED && kept_tstate != NULL
+        && PyThreadState_Get() == kept_tstate) {
+        PyEval_SaveThread();
         return;
     }
     PyGILState_Release(state == DATADOG_AGENT_RTLOADER_GIL_LOCKED ? PyGILState_LOCKED
