@@ -110,7 +110,9 @@ DATADOG_AGENT_RTLOADER_API int add_python_path(rtloader_t *, const char *path);
 
 /*
  * Takes the GIL for the calling thread (re-entrant). The OS thread must not
- * change until the matching release_gil().
+ * change until the matching release_gil(). A thread's Python thread state
+ * is created by its first call and kept until the thread exits, so later
+ * calls only re-attach it (threading.local values persist between calls).
  * Returns: DATADOG_AGENT_RTLOADER_GIL_LOCKED if the thread already held it,
  *          else DATADOG_AGENT_RTLOADER_GIL_UNLOCKED. GIL: not required.
  */
