@@ -1,0 +1,514 @@
+/*
+ * test_subprocess.c - host/subprocess.c: captured stdout/stderr and exit
+ * codes, missing binaries, signals, large and over-bound output, the
+ * environment, file descriptors and signal state the child inherits, and
+ * that no child is left unreaped.
+ *
+ * _malloc/_free are defined here as counting wrappers of libc malloc/free
+ * (the host links the rtloader front library, which defines the real ones):
+ * every test ends by checking that each _malloc'd result was _free'd and
+ * that this process has no child left, running or zombie.
+ */
+#ifndef _GNU_SOURCE
+#    define _GNU_SOURCE
+#endif
+
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <setjmp.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdatomic.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/types.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "rtloader_mem.h"
+#include "subprocess.h"
+
+static atomic_size_t n_mallocs;
+static atomic_size_t n_frees;
+
+static void *counting_malloc(size_t size)
+{
+    void *p = malloc(size);
+    if (p != NULL) {
+        atomic_fetch_add(&n_mallocs, 1);
+    }
+    return p;
+}
+
+static void counting_free(void *p)
+{
+    if (p != NULL) {
+        atomic_fetch_add(&n_frees, 1);
+    }
+    free(p);
+}
+
+void *(*_malloc)(size_t) = counting_malloc;
+void (*_free)(void *) = counting_free;
+
+static int setup(void **state)
+{
+    (void)state;
+    atomic_store(&n_mallocs, 0);
+    atomic_store(&n_frees, 0);
+    return 0;
+}
+
+/* Every _malloc'd result released, and no child of ours left: waitpid(-1) has nothing to reap. */
+static void assert_clean(void)
+{
+    assert_int_equal(atomic_load(&n_mallocs), atomic_load(&n_frees));
+    errno = 0;
+    assert_int_equal(waitpid(-1, NULL, WNOHANG), -1);
+    assert_int_equal(errno, ECHILD);
+}
+
+static void result_free(struct host_subprocess_result *r)
+{
+    _free(r->out);
+    _free(r->err);
+    r->out = r->err = NULL;
+}
+
+/* Runs argv (env NULL = inherit), asserting success; the results are _malloc'd (2 allocations). */
+static void run_ok(char *const argv[], char *const env[], size_t max, struct host_subprocess_result *r)
+{
+    char *error = NULL;
+    size_t before = atomic_load(&n_mallocs);
+
+    if (host_subprocess_run(argv, env, max, r, &error) != 0) {
+        fail_msg("%s failed: %s", argv[0], error);
+    }
+    assert_null(error);
+    assert_non_null(r->out);
+    assert_non_null(r->err);
+    assert_int_equal(atomic_load(&n_mallocs) - before, 2);
+}
+
+/* Runs argv, asserting failure; returns the error (free() it) and checks nothing was handed out. */
+static char *run_fails(char *const argv[], char *const env[], size_t max)
+{
+    struct host_subprocess_result r = { (char *)1, (char *)1, 7 };
+    char *error = NULL;
+
+    assert_int_equal(host_subprocess_run(argv, env, max, &r, &error), -1);
+    assert_non_null(error);
+    assert_null(r.out);
+    assert_null(r.err);
+    return error;
+}
+
+static void subprocess_echo(void **state)
+{
+    char *argv[] = { "echo", "hello", NULL };
+    struct host_subprocess_result r;
+
+    (void)state;
+    run_ok(argv, NULL, 0, &r);
+    assert_string_equal(r.out, "hello\n");
+    assert_string_equal(r.err, "");
+    assert_int_equal(r.exit_code, 0);
+    result_free(&r);
+    assert_clean();
+}
+
+static void subprocess_absolute_path_and_empty_output(void **state)
+{
+    char *argv[] = { "/bin/true", NULL };
+    struct host_subprocess_result r;
+
+    (void)state;
+    run_ok(argv, NULL, 0, &r);
+    assert_string_equal(r.out, "");
+    assert_string_equal(r.err, "");
+    assert_int_equal(r.exit_code, 0);
+    result_free(&r);
+    assert_clean();
+}
+
+static void subprocess_stderr_separate(void **state)
+{
+    char *argv[] = { "sh", "-c", "echo out; echo err >&2; echo out2; exit 3", NULL };
+    struct host_subprocess_result r;
+
+    (void)state;
+    run_ok(argv, NULL, 0, &r);
+    assert_string_equal(r.out, "out\nout2\n");
+    assert_string_equal(r.err, "err\n");
+    assert_int_equal(r.exit_code, 3);
+    result_free(&r);
+    assert_clean();
+}
+
+static void subprocess_nonzero_exit(void **state)
+{
+    char *false_argv[] = { "false", NULL };
+    char *exit255[] = { "sh", "-c", "exit 255", NULL };
+    struct host_subprocess_result r;
+
+    (void)state;
+    /* A non-zero exit is a successful run: 0 returned, the status in exit_code. */
+    run_ok(false_argv, NULL, 0, &r);
+    assert_int_equal(r.exit_code, 1);
+    result_free(&r);
+    run_ok(exit255, NULL, 0, &r);
+    assert_int_equal(r.exit_code, 255);
+    result_free(&r);
+    assert_clean();
+}
+
+static void subprocess_missing_binary(void **state)
+{
+    char *missing[] = { "host-subprocess-no-such-command", "arg", NULL };
+    char *missing_path[] = { "/nonexistent/dir/cmd", NULL };
+    char path[] = "/tmp/host_subprocess_noexec_XXXXXX";
+    char *not_executable[] = { path, NULL };
+    char *error;
+    char *expected = NULL;
+    int fd;
+
+    (void)state;
+    fd = mkstemp(path); /* mode 0600: not executable, even by root */
+    assert_true(fd >= 0);
+    close(fd);
+    error = run_fails(missing, NULL, 0);
+    assert_string_equal(error, "command not found: host-subprocess-no-such-command");
+    free(error);
+    error = run_fails(missing_path, NULL, 0);
+    assert_string_equal(error, "command not found: /nonexistent/dir/cmd");
+    free(error);
+    /* Other spawn failures carry the system's reason. */
+    error = run_fails(not_executable, NULL, 0);
+    assert_true(asprintf(&expected, "cannot run %s: Permission denied", path) > 0);
+    assert_string_equal(error, expected);
+    free(expected);
+    free(error);
+    unlink(path);
+    assert_clean();
+}
+
+static void subprocess_killed_by_signal(void **state)
+{
+    char *kill9[] = { "sh", "-c", "echo before; kill -9 $$; echo after", NULL };
+    char *term[] = { "sh", "-c", "kill -TERM $$", NULL };
+    struct host_subprocess_result r;
+
+    (void)state;
+    run_ok(kill9, NULL, 0, &r);
+    assert_int_equal(r.exit_code, 128 + SIGKILL);
+    assert_string_equal(r.out, "before\n"); /* what came out before the signal is kept */
+    result_free(&r);
+    run_ok(term, NULL, 0, &r);
+    assert_int_equal(r.exit_code, 128 + SIGTERM);
+    result_free(&r);
+    assert_clean();
+}
+
+static void assert_repeats(const char *s, size_t len, const char *unit)
+{
+    size_t ulen = strlen(unit);
+    assert_int_equal(strlen(s), len);
+    for (size_t i = 0; i < len; i += ulen) {
+        if (memcmp(s + i, unit, len - i < ulen ? len - i : ulen) != 0) {
+            fail_msg("unexpected bytes at offset %zu", i);
+        }
+    }
+}
+
+/* 8 MiB on each stream at the same time: fills both pipes, only works if both are drained. */
+static void subprocess_large_output_both_streams(void **state)
+{
+    char *argv[] = { "sh", "-c", "yes efgh | head -c 8388608 >&2 & yes abcd | head -c 8388608; wait", NULL };
+    char *seq[] = { "sh", "-c", "yes ijkl | head -c 8388608 >&2; yes mnop | head -c 8388608", NULL };
+    struct host_subprocess_result r;
+
+    (void)state;
+    run_ok(argv, NULL, 0, &r);
+    assert_int_equal(r.exit_code, 0);
+    assert_repeats(r.out, 8388608, "abcd\n");
+    assert_repeats(r.err, 8388608, "efgh\n");
+    result_free(&r);
+    /* stderr first, then stdout: a reader blocked on stdout alone would deadlock here. */
+    run_ok(seq, NULL, 0, &r);
+    assert_repeats(r.out, 8388608, "mnop\n");
+    assert_repeats(r.err, 8388608, "ijkl\n");
+    result_free(&r);
+    assert_clean();
+}
+
+/* Past the bound the child is killed and the call fails; the bound itself is accepted. */
+static void subprocess_output_over_bound(void **state)
+{
+    char *exact[] = { "sh", "-c", "yes | head -c 1000; yes | head -c 1000 >&2", NULL };
+    char *over_out[] = { "sh", "-c", "yes | head -c 1001", NULL };
+    char *over_err[] = { "sh", "-c", "yes | head -c 1001 >&2", NULL };
+    char *endless[] = { "yes", NULL };
+    struct host_subprocess_result r;
+    char *error;
+
+    (void)state;
+    run_ok(exact, NULL, 1000, &r);
+    assert_int_equal(strlen(r.out), 1000);
+    assert_int_equal(strlen(r.err), 1000);
+    result_free(&r);
+    error = run_fails(over_out, NULL, 1000);
+    assert_string_equal(error,
+                        "output of sh on stdout exceeded the limit of 1000 bytes; the process was killed");
+    free(error);
+    error = run_fails(over_err, NULL, 1000);
+    assert_string_equal(error,
+                        "output of sh on stderr exceeded the limit of 1000 bytes; the process was killed");
+    free(error);
+    /* A command that never stops writing is stopped: no hang, no zombie. */
+    error = run_fails(endless, NULL, 1024 * 1024);
+    assert_string_equal(
+        error, "output of yes on stdout exceeded the limit of 1048576 bytes; the process was killed");
+    free(error);
+    assert_clean();
+}
+
+/* The default bound: 16 MiB per stream. */
+static void subprocess_default_bound(void **state)
+{
+    char *at[] = { "sh", "-c", "yes | head -c 16777216", NULL };
+    char *over[] = { "sh", "-c", "yes | head -c 16777217", NULL };
+    struct host_subprocess_result r;
+    char *error;
+
+    (void)state;
+    run_ok(at, NULL, 0, &r);
+    assert_int_equal(strlen(r.out), HOST_SUBPROCESS_DEFAULT_MAX_OUTPUT);
+    result_free(&r);
+    error = run_fails(over, NULL, 0);
+    assert_string_equal(
+        error, "output of sh on stdout exceeded the limit of 16777216 bytes; the process was killed");
+    free(error);
+    assert_clean();
+}
+
+static void subprocess_env_replaces_environment(void **state)
+{
+    char *argv[] = { "env", NULL };
+    char *env[] = { "FOO=bar", NULL };
+    char *empty_env[] = { NULL };
+    struct host_subprocess_result r;
+
+    (void)state;
+    /* A marker in the host's environment must not reach a child given its own. */
+    assert_int_equal(setenv("HOST_SUBPROCESS_MARKER", "leaked", 1), 0);
+    run_ok(argv, env, 0, &r);
+    assert_string_equal(r.out, "FOO=bar\n");
+    assert_int_equal(r.exit_code, 0);
+    result_free(&r);
+    run_ok(argv, empty_env, 0, &r);
+    assert_string_equal(r.out, "");
+    result_free(&r);
+    unsetenv("HOST_SUBPROCESS_MARKER");
+    assert_clean();
+}
+
+static void subprocess_env_null_inherits(void **state)
+{
+    char *argv[] = { "sh", "-c", "printf %s \"$HOST_SUBPROCESS_MARKER\"", NULL };
+    struct host_subprocess_result r;
+
+    (void)state;
+    assert_int_equal(setenv("HOST_SUBPROCESS_MARKER", "inherited-42", 1), 0);
+    run_ok(argv, NULL, 0, &r);
+    assert_string_equal(r.out, "inherited-42");
+    result_free(&r);
+    unsetenv("HOST_SUBPROCESS_MARKER");
+    assert_clean();
+}
+
+/*
+ * The child sees 0, 1 and 2 only, even when the host holds descriptors
+ * without close-on-exec: ls lists /proc/self/fd through its own descriptor,
+ * which is the lowest free one, 3; anything leaked would show as 3 or more
+ * and push ls's own to 4 or beyond.
+ */
+static void subprocess_no_fd_leak(void **state)
+{
+    char *ls[] = { "ls", "/proc/self/fd", NULL };
+    char *stdin_link[] = { "readlink", "/proc/self/fd/0", NULL };
+    struct host_subprocess_result r;
+    int leaky = open("/dev/null", O_RDONLY); /* no O_CLOEXEC on purpose */
+    int leaky_pipe[2];
+
+    (void)state;
+    assert_true(leaky >= 0);
+    assert_int_equal(pipe(leaky_pipe), 0);
+    run_ok(ls, NULL, 0, &r);
+    assert_string_equal(r.out, "0\n1\n2\n3\n");
+    assert_int_equal(r.exit_code, 0);
+    result_free(&r);
+    run_ok(stdin_link, NULL, 0, &r);
+    assert_string_equal(r.out, "/dev/null\n");
+    result_free(&r);
+    close(leaky);
+    close(leaky_pipe[0]);
+    close(leaky_pipe[1]);
+    assert_clean();
+}
+
+/* Nor does the host leak descriptors of its own: the fd count is the same after runs, failed ones too. */
+static void subprocess_no_fd_leak_in_host(void **state)
+{
+    char *ok[] = { "echo", "x", NULL };
+    char *missing[] = { "host-subprocess-no-such-command", NULL };
+    char *over[] = { "yes", NULL };
+    struct host_subprocess_result r;
+    int probe_before, probe_after;
+
+    (void)state;
+    probe_before = dup(0);
+    close(probe_before);
+    for (int i = 0; i < 20; i++) {
+        run_ok(ok, NULL, 0, &r);
+        result_free(&r);
+        free(run_fails(missing, NULL, 0));
+        free(run_fails(over, NULL, 4096));
+    }
+    probe_after = dup(0);
+    close(probe_after);
+    assert_int_equal(probe_after, probe_before);
+    assert_clean();
+}
+
+/* Signals blocked or ignored by the calling thread are back to normal in the child. */
+static void subprocess_signal_state_reset(void **state)
+{
+    char *term[] = { "sh", "-c", "kill -TERM $$; echo survived", NULL };
+    char *intr[] = { "sh", "-c", "kill -INT $$; echo survived", NULL };
+    struct host_subprocess_result r;
+    sigset_t block, old_mask;
+    struct sigaction ign, old_int;
+
+    (void)state;
+    sigemptyset(&block);
+    sigaddset(&block, SIGTERM);
+    assert_int_equal(pthread_sigmask(SIG_BLOCK, &block, &old_mask), 0);
+    memset(&ign, 0, sizeof(ign));
+    ign.sa_handler = SIG_IGN;
+    assert_int_equal(sigaction(SIGINT, &ign, &old_int), 0);
+
+    run_ok(term, NULL, 0, &r);
+    assert_int_equal(r.exit_code, 128 + SIGTERM);
+    assert_string_equal(r.out, "");
+    result_free(&r);
+    run_ok(intr, NULL, 0, &r);
+    assert_int_equal(r.exit_code, 128 + SIGINT);
+    result_free(&r);
+
+    sigaction(SIGINT, &old_int, NULL);
+    pthread_sigmask(SIG_SETMASK, &old_mask, NULL);
+    assert_clean();
+}
+
+static void subprocess_invalid_arguments(void **state)
+{
+    char *empty[] = { NULL };
+    char *argv[] = { "echo", NULL };
+    struct host_subprocess_result r;
+    char *error = NULL;
+
+    (void)state;
+    assert_int_equal(host_subprocess_run(NULL, NULL, 0, &r, &error), -1);
+    assert_string_equal(error, "invalid arguments: argv is NULL");
+    free(error);
+    error = NULL;
+    assert_int_equal(host_subprocess_run(empty, NULL, 0, &r, &error), -1);
+    assert_string_equal(error, "invalid arguments: argv[0] is NULL");
+    free(error);
+    error = NULL;
+    assert_int_equal(host_subprocess_run(argv, NULL, 0, NULL, &error), -1);
+    assert_string_equal(error, "invalid arguments: result is NULL");
+    free(error);
+    /* error may be NULL: the return value still tells. */
+    assert_int_equal(host_subprocess_run(NULL, NULL, 0, &r, NULL), -1);
+    assert_clean();
+}
+
+struct runner {
+    int failures;
+    int index;
+};
+
+static void *run_many(void *arg)
+{
+    struct runner *rn = arg;
+    char word[16];
+    char expected[32];
+    char *argv[] = { "echo", word, NULL };
+
+    snprintf(word, sizeof(word), "thread%d", rn->index);
+    snprintf(expected, sizeof(expected), "thread%d\n", rn->index);
+    for (int i = 0; i < 25; i++) {
+        struct host_subprocess_result r;
+        char *error = NULL;
+        if (host_subprocess_run(argv, NULL, 0, &r, &error) != 0) {
+            rn->failures++;
+            free(error);
+            continue;
+        }
+        if (strcmp(r.out, expected) != 0 || r.exit_code != 0) {
+            rn->failures++;
+        }
+        result_free(&r);
+    }
+    return NULL;
+}
+
+/* Threads run commands at once; each gets its own output and reaps its own child. */
+static void subprocess_concurrent_threads(void **state)
+{
+    struct runner runners[4];
+    pthread_t threads[4];
+
+    (void)state;
+    for (int i = 0; i < 4; i++) {
+        runners[i].failures = 0;
+        runners[i].index = i;
+        assert_int_equal(pthread_create(&threads[i], NULL, run_many, &runners[i]), 0);
+    }
+    for (int i = 0; i < 4; i++) {
+        pthread_join(threads[i], NULL);
+        assert_int_equal(runners[i].failures, 0);
+    }
+    assert_clean();
+}
+
+#define T(name) cmocka_unit_test_setup(name, setup)
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        T(subprocess_echo),
+        T(subprocess_absolute_path_and_empty_output),
+        T(subprocess_stderr_separate),
+        T(subprocess_nonzero_exit),
+        T(subprocess_missing_binary),
+        T(subprocess_killed_by_signal),
+        T(subprocess_large_output_both_streams),
+        T(subprocess_output_over_bound),
+        T(subprocess_default_bound),
+        T(subprocess_env_replaces_environment),
+        T(subprocess_env_null_inherits),
+        T(subprocess_no_fd_leak),
+        T(subprocess_no_fd_leak_in_host),
+        T(subprocess_signal_state_reset),
+        T(subprocess_invalid_arguments),
+        T(subprocess_concurrent_threads),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
