@@ -1,12 +1,15 @@
 #!/usr/bin/env bash
-# make run: runs the example checks once through the example host and prints
-# what they submitted.
+# make run: runs each example check once through the rtloader host and
+# prints what it submitted, then the memory tracker's summary.
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 build="$(cd "${1:-$root/build}" && pwd)"
 
-exec "$build/bin/example_host" "$root/examples/checks.d" "$root/host/python" -- \
-  disk_usage '{"paths": ["/"], "tags": ["env:example"]}' \
-  file_count "{\"directory\": \"$root/examples/conf.d\"}" \
-  load_avg '{"tags": ["env:example"]}' \
-  ctx_switches '{}'
+status=0
+for check in disk_usage file_count load_avg ctx_switches; do
+  "$build/bin/rtloader" check "$check" --config "$root/examples/datadog.yaml" || status=1
+  echo
+done
+# a second run of the cache-using check shows the delta it keeps across runs
+"$build/bin/rtloader" check ctx_switches --config "$root/examples/datadog.yaml" --stats || status=1
+exit $status
