@@ -1,0 +1,215 @@
+/*
+ * test_init.c - init and the interpreter configuration it applies: spec
+ * §1.2 (4, 9), §4.2. Each test makes its own instance (one per process).
+ *
+ * Memory balance is asserted for what happens after make3/init, as the
+ * upstream tests do (the instance itself lives until the process ends).
+ */
+#include "rtl_test.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+
+#ifndef RTL_DEFAULT_PYTHON_HOME
+#    error "RTL_DEFAULT_PYTHON_HOME must be defined by the build"
+#endif
+
+#define PATH_A "/tmp/rtloader-ctest-path-a"
+#define PATH_B "/tmp/rtloader-ctest-path-b"
+
+/* make3 only (home NULL: this pass's home, see rtl_test_python_home). */
+static rtloader_t *make_only(const char *home, const char *exe)
+{
+    char *err = NULL;
+    if (home == NULL) {
+        home = rtl_test_python_home();
+    }
+    enable_memory_tracker();
+    rtloader_t *rt = make3(home, exe, &err);
+    if (rt == NULL) {
+        print_error("make3 failed: %s\n", err);
+        fail();
+    }
+    rtl_test_rt = rt;
+    return rt;
+}
+
+static void init_succeeds_and_releases_the_gil(void **state)
+{
+    (void)state;
+    rtloader_t *rt = make_only(NULL, RTL_TEST_PYTHON_EXE);
+    assert_int_equal(add_python_path(rt, FIXTURES_DIR), 1);
+    assert_int_equal(init(rt), 1);
+    rtl_assert_no_error(rt);
+    rtl_test_mem_forget();
+    /* The GIL was released by init: this thread does not hold it. */
+    rtloader_gilstate_t g = ensure_gil(rt);
+    assert_int_equal(g, DATADOG_AGENT_RTLOADER_GIL_UNLOCKED);
+    rtl_assert_py("import datadog_checks.checks\n"
+                  "assert datadog_checks.checks.AgentCheck.__name__ == 'AgentCheck'\n");
+    release_gil(rt, g);
+}
+
+static void init_sets_sys_executable_to_python_exe(void **state)
+{
+    (void)state;
+    rtl_test_start(NULL, RTL_TEST_PYTHON_EXE, NULL, 0);
+    rtl_test_mem_forget();
+    rtloader_gilstate_t g = ensure_gil(rtl_test_rt);
+    rtl_assert_py("import sys\n"
+                  "assert sys.executable == '" RTL_TEST_PYTHON_EXE "', sys.executable\n");
+    release_gil(rtl_test_rt, g);
+}
+
+static void init_enables_utf8_mode(void **state)
+{
+    (void)state;
+    rtl_test_start(NULL, RTL_TEST_PYTHON_EXE, NULL, 0);
+    rtl_test_mem_forget();
+    rtloader_gilstate_t g = ensure_gil(rtl_test_rt);
+    rtl_assert_py("import sys\n"
+                  "assert sys.flags.utf8_mode == 1, sys.flags\n");
+    release_gil(rtl_test_rt, g);
+}
+
+/* add_python_path de-duplicates (0 for a duplicate) and init appends in insertion order. */
+static void init_appends_python_paths_in_order(void **state)
+{
+    (void)state;
+    rtloader_t *rt = make_only(NULL, RTL_TEST_PYTHON_EXE);
+    assert_int_equal(add_python_path(rt, FIXTURES_DIR), 1);
+    assert_int_equal(add_python_path(rt, PATH_A), 1);
+    assert_int_equal(add_python_path(rt, FIXTURES_DIR), 0);
+    assert_int_equal(add_python_path(rt, PATH_B), 1);
+    assert_int_equal(add_python_path(rt, PATH_A), 0);
+    assert_int_equal(init(rt), 1);
+    rtl_test_mem_forget();
+
+    rtloader_gilstate_t g = ensure_gil(rt);
+    rtl_assert_py("import sys\n"
+                  "assert sys.path[-3:] == ['" FIXTURES_DIR "', '" PATH_A "', '" PATH_B "'], sys.path\n"
+                  "assert sys.path.count('" FIXTURES_DIR "') == 1, sys.path\n"
+                  "assert sys.path.count('" PATH_A "') == 1, sys.path\n");
+    release_gil(rt, g);
+}
+
+/* The caller's buffer is copied: changing it after add_python_path changes nothing. */
+static void init_python_path_is_copied(void **state)
+{
+    (void)state;
+    char path[] = PATH_A;
+    rtloader_t *rt = make_only(NULL, RTL_TEST_PYTHON_EXE);
+    assert_int_equal(add_python_path(rt, FIXTURES_DIR), 1);
+    assert_int_equal(add_python_path(rt, path), 1);
+    path[sizeof(path) - 2] = 'z';
+    assert_int_equal(init(rt), 1);
+    rtl_test_mem_forget();
+    rtloader_gilstate_t g = ensure_gil(rt);
+    rtl_assert_py("import sys\n"
+                  "assert sys.path[-1] == '" PATH_A "', sys.path\n");
+    release_gil(rt, g);
+}
+
+/* Paths added after init do not reach the running interpreter. */
+static void init_python_path_after_init_has_no_effect(void **state)
+{
+    (void)state;
+    rtl_test_start(NULL, RTL_TEST_PYTHON_EXE, NULL, 0);
+    rtl_test_mem_forget();
+    add_python_path(rtl_test_rt, PATH_B);
+    rtloader_gilstate_t g = ensure_gil(rtl_test_rt);
+    rtl_assert_py("import sys\n"
+                  "assert '" PATH_B "' not in sys.path, sys.path\n"
+                  "assert sys.path[-1] == '" FIXTURES_DIR "', sys.path\n");
+    release_gil(rtl_test_rt, g);
+    /* The copy kept in the path list belongs to the instance, not to this test. */
+    rtl_test_mem_forget();
+}
+
+static void assert_sys_prefix(const char *home)
+{
+    char code[1024];
+    snprintf(code, sizeof(code),
+             "import os, sys\n"
+             "assert os.path.realpath(sys.prefix) == os.path.realpath('%s'), (sys.prefix, '%s')\n",
+             home, home);
+    rtl_assert_py(code);
+}
+
+static void init_uses_given_python_home(void **state)
+{
+    (void)state;
+    const char *home = rtl_test_python_home();
+    if (home == NULL) {
+        home = RTL_DEFAULT_PYTHON_HOME;
+    }
+    rtl_test_start(home, RTL_TEST_PYTHON_EXE, NULL, 0);
+    rtl_test_mem_forget();
+    rtloader_gilstate_t g = ensure_gil(rtl_test_rt);
+    assert_sys_prefix(home);
+    release_gil(rtl_test_rt, g);
+}
+
+/*
+ * Without a python home, the default backend and the home of the Python it
+ * was built for are used (labelled "once": independent of the pass).
+ */
+static void init_default_python_home(void **state)
+{
+    (void)state;
+    char *err = NULL;
+    enable_memory_tracker();
+    rtloader_t *rt = make3(NULL, RTL_TEST_PYTHON_EXE, &err);
+    assert_non_null(rt);
+    rtl_test_rt = rt;
+    assert_int_equal(add_python_path(rt, FIXTURES_DIR), 1);
+    assert_int_equal(init(rt), 1);
+    rtl_test_mem_forget();
+    rtloader_gilstate_t g = ensure_gil(rt);
+    assert_sys_prefix(RTL_DEFAULT_PYTHON_HOME);
+    rtl_assert_py("import sys\n"
+                  "assert sys.version.startswith('" RTL_DEFAULT_PYTHON_VERSION ".'), sys.version\n");
+    release_gil(rt, g);
+}
+
+static void init_fails_without_base_package(void **state)
+{
+    (void)state;
+    unsetenv("PYTHONPATH");
+    rtloader_t *rt = make_only(NULL, RTL_TEST_PYTHON_EXE);
+    assert_int_equal(init(rt), 0);
+    rtl_assert_error(rt, "could not import base class: No module named 'datadog_checks'");
+    /* Even on failure init returns with the GIL released. */
+    rtl_test_mem_forget();
+    rtloader_gilstate_t g = ensure_gil(rt);
+    assert_int_equal(g, DATADOG_AGENT_RTLOADER_GIL_UNLOCKED);
+    assert_int_equal(run_simple_string(rt, "x = 1"), 1);
+    release_gil(rt, g);
+}
+
+static void init_fails_without_base_class(void **state)
+{
+    (void)state;
+    unsetenv("PYTHONPATH");
+    rtloader_t *rt = make_only(NULL, RTL_TEST_PYTHON_EXE);
+    assert_int_equal(add_python_path(rt, FIXTURES_DIR "/no_agentcheck"), 1);
+    assert_int_equal(init(rt), 0);
+    rtl_assert_error(
+        rt, "could not import base class: module 'datadog_checks.checks' has no attribute 'AgentCheck'");
+    rtl_test_mem_forget();
+}
+
+static const struct CMUnitTest tests[] = {
+    RTL_TEST_NOGIL(init_succeeds_and_releases_the_gil),
+    RTL_TEST_NOGIL(init_sets_sys_executable_to_python_exe),
+    RTL_TEST_NOGIL(init_enables_utf8_mode),
+    RTL_TEST_NOGIL(init_appends_python_paths_in_order),
+    RTL_TEST_NOGIL(init_python_path_is_copied),
+    RTL_TEST_NOGIL(init_python_path_after_init_has_no_effect),
+    RTL_TEST_NOGIL(init_uses_given_python_home),
+    RTL_TEST_NOGIL(init_default_python_home),
+    RTL_TEST_NOGIL(init_fails_without_base_package),
+    RTL_TEST_NOGIL(init_fails_without_base_class),
+};
+
+RTL_TEST_MAIN(tests, NULL, NULL)
