@@ -1,0 +1,168 @@
+package hostcli
+
+import (
+	"encoding/json"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+)
+
+// How long the scheduled checks may take to show the expected runs.
+const runWarmup = 30 * time.Second
+
+// withDefaultSignal starts a process with sig at its default disposition even
+// if this test process was started with it ignored (as a background job of a
+// non-interactive shell is, for SIGINT): a Go handler installed meanwhile
+// makes exec reset the signal to SIG_DFL in the child.
+func withDefaultSignal(sig syscall.Signal, start func()) {
+	ch := make(chan os.Signal, 1)
+	signal.Notify(ch, sig)
+	defer signal.Stop(ch)
+	start()
+}
+
+// runs returns the run objects of a check.
+func runsOf(objs []obj, check string) []obj {
+	return where(objs, "run", check)
+}
+
+// `run`: a fast check, a failing one and one that outlives its interval run
+// side by side; SIGTERM/SIGINT cancels the sleeping one (reported
+// "cancelled") and the host exits 0 at once.
+func TestRunSchedulerStops(t *testing.T) {
+	for _, sig := range []syscall.Signal{syscall.SIGTERM, syscall.SIGINT} {
+		sig := sig
+		t.Run(sig.String(), func(t *testing.T) {
+			tr := newTree(t, false)
+			started := filepath.Join(tr.dir, "sleeper-started")
+			tr.writeFile(filepath.Join(tr.confd, "fast.yaml"), "instances:\n  - min_collection_interval: 1\n")
+			tr.writeFile(filepath.Join(tr.confd, "raising.yaml"), "init_config: {}\ninstances:\n  - min_collection_interval: 1\n")
+			startedJSON, _ := json.Marshal(started)
+			tr.writeFile(filepath.Join(tr.confd, "sleeper.d", "conf.yaml"),
+				"instances:\n  - min_collection_interval: 1\n    max_seconds: 60\n    started_file: "+string(startedJSON)+"\n")
+
+			var p *liveProcess
+			withDefaultSignal(sig, func() {
+				p = startLive(t, tr.dir, "run", "-c", tr.config, "--format", "json")
+			})
+			p.waitFor("two runs of the fast check and two failed runs of the raising one", runWarmup, func(objs []obj) bool {
+				return len(runsOf(objs, "fast")) >= 2 && len(withField(runsOf(objs, "raising"), "status", "error")) >= 2
+			})
+			if _, err := os.Stat(started); err != nil {
+				p.t.Fatalf("the sleeper check never started: %v\n%s", err, p.dump())
+			}
+			if n := len(runsOf(p.objects(), "sleeper")); n != 0 {
+				t.Fatalf("the sleeper check finished before being cancelled (%d runs)\n%s", n, p.dump())
+			}
+
+			code, took := p.stop(sig, 10*time.Second)
+			if code != 0 {
+				t.Errorf("exit code %d after %v, want 0\n%s", code, sig, p.dump())
+			}
+			if took > 4*time.Second {
+				t.Errorf("exit took %v after %v: the sleeping check polls self.cancelled every 50 ms", took, sig)
+			}
+
+			objs := p.objects()
+			sleeper := runsOf(objs, "sleeper")
+			if len(sleeper) != 1 {
+				t.Fatalf("want one run of the sleeper check (reported when cancelled), got %v\n%s", sleeper, p.dump())
+			}
+			if sleeper[0].str("status") != "cancelled" {
+				t.Errorf("sleeper run status %q, want cancelled: %v", sleeper[0].str("status"), sleeper[0])
+			}
+			saw := withField(where(objs, "metric", "sleeper"), "name", "sleeper.saw_cancel")
+			if len(saw) != 1 || saw[0].num("value") != 1 {
+				t.Errorf("the sleeper check did not see self.cancelled: %v", saw)
+			}
+
+			fast := runsOf(objs, "fast")
+			for i, r := range fast {
+				if int(r.num("run")) != i+1 || r.str("status") != "ok" {
+					t.Errorf("fast run %d: got %v", i+1, r)
+				}
+			}
+			for _, r := range runsOf(objs, "raising") {
+				if r.str("status") != "error" || !strings.Contains(r.str("error"), "the check broke on purpose") {
+					t.Errorf("raising run: got %v", r)
+				}
+			}
+			_, stderr := p.snapshot()
+			wantContains(t, "stderr", stderr, "still running")
+			if strings.Contains(stderr, "exiting without them") {
+				t.Errorf("the cancelled check was abandoned instead of finishing:\n%s", stderr)
+			}
+		})
+	}
+}
+
+// --stats in `run` mode with memtrack_enabled: at exit, the memory tracker's
+// rtloader.* and pymem.* metrics and a summary object.
+func TestRunStatsAtExit(t *testing.T) {
+	tr := newTree(t, false)
+	tr.writeConfig("memtrack_enabled: true\n")
+	tr.writeFile(filepath.Join(tr.confd, "fast.yaml"), "instances:\n  - min_collection_interval: 1\n")
+	var p *liveProcess
+	withDefaultSignal(syscall.SIGTERM, func() {
+		p = startLive(t, tr.dir, "run", "-c", tr.config, "--format", "json", "--stats")
+	})
+	p.waitFor("a run of the fast check", runWarmup, func(objs []obj) bool { return len(runsOf(objs, "fast")) >= 1 })
+	code, _ := p.stop(syscall.SIGTERM, 10*time.Second)
+	if code != 0 {
+		t.Errorf("exit code %d, want 0\n%s", code, p.dump())
+	}
+	objs := p.objects()
+	summary := one(t, where(objs, "summary", ""), "summary")
+	wantContains(t, "summary", summary.str("message"), "runs")
+	wantContains(t, "summary", summary.str("message"), "allocations")
+	if objs[len(objs)-1].str("type") != "summary" {
+		t.Errorf("the summary is not the last line: %v", objs[len(objs)-1])
+	}
+	names := map[string]bool{}
+	for _, m := range where(objs, "metric", "") {
+		names[m.str("name")] = true
+	}
+	for _, want := range []string{"rtloader.allocations", "rtloader.frees", "rtloader.inuse_bytes", "pymem.inuse", "pymem.alloc"} {
+		if !names[want] {
+			t.Errorf("no %s metric at exit\n%s", want, p.dump())
+		}
+	}
+}
+
+// --stats with `check`: the summary counts the runs.
+func TestCheckStats(t *testing.T) {
+	tr := newTree(t, true)
+	r := tr.check("working", "--stats")
+	wantCode(t, r, 0)
+	objs := r.lines(t)
+	summary := one(t, where(objs, "summary", ""), "summary")
+	wantContains(t, "summary", summary.str("message"), "2 runs (0 failed)")
+	if len(withField(where(objs, "metric", ""), "name", "rtloader.allocations")) == 0 {
+		t.Errorf("no rtloader.allocations metric with --stats\n%s", r)
+	}
+
+	r = tr.check("raising", "--stats")
+	wantCode(t, r, 1)
+	summary = one(t, where(r.lines(t), "summary", ""), "summary")
+	wantContains(t, "summary", summary.str("message"), "1 runs (1 failed)")
+}
+
+// Without --stats and memtrack, `check` prints no summary and no rtloader.* metrics.
+func TestCheckNoStatsByDefault(t *testing.T) {
+	tr := newTree(t, true)
+	r := tr.check("working")
+	wantCode(t, r, 0)
+	objs := r.lines(t)
+	if len(where(objs, "summary", "")) != 0 {
+		t.Errorf("summary printed without --stats\n%s", r)
+	}
+	for _, m := range where(objs, "metric", "") {
+		if strings.HasPrefix(m.str("name"), "rtloader.") {
+			t.Errorf("memory metric without --stats: %v", m)
+		}
+	}
+}
