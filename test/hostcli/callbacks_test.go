@@ -224,3 +224,35 @@ func TestAgentCallbacksDefaults(t *testing.T) {
 		t.Errorf("get_clustername() with none configured = %q, want empty", md["clustername"])
 	}
 }
+
+// self.log goes to stderr through the log callback, filtered by log_level
+// (datadog.yaml) or --log-level (which wins).
+func TestLogLevelFiltering(t *testing.T) {
+	levels := []string{"debug", "info", "warning", "error", "critical"}
+	cases := []struct {
+		config string
+		flags  []string
+		shown  int // lines from this index of levels on are shown
+	}{
+		{"", nil, 1},                   // default: info
+		{"log_level: error\n", nil, 3}, // from datadog.yaml
+		{"log_level: error\n", []string{"--log-level", "debug"}, 0}, // the flag wins
+		{"log_level: \"off\"\n", nil, len(levels)},                  // nothing
+		{"log_level: WARN\n", nil, 2},                               // names are case-insensitive
+	}
+	for _, c := range cases {
+		tr := newTree(t, true)
+		tr.writeConfig(c.config)
+		r := tr.check("logging_check", c.flags...)
+		wantCode(t, r, 0)
+		for i, level := range levels {
+			line := "e2e-" + level + "-line"
+			if shown := strings.Contains(r.stderr, line); shown != (i >= c.shown) {
+				t.Errorf("config %q flags %v: %s shown=%v, want %v\n%s", c.config, c.flags, line, shown, i >= c.shown, r.stderr)
+			}
+		}
+		if strings.Contains(r.stdout, "e2e-info-line") {
+			t.Errorf("log lines on stdout:\n%s", r.stdout)
+		}
+	}
+}

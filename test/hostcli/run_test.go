@@ -31,7 +31,7 @@ func runsOf(objs []obj, check string) []obj {
 }
 
 // `run`: a fast check, a failing one and one that outlives its interval run
-// side by side; SIGTERM/SIGINT cancels the sleeping one (reported
+// side by side (one whose module is missing does not stop them either); SIGTERM/SIGINT cancels the sleeping one (reported
 // "cancelled") and the host exits 0 at once.
 func TestRunSchedulerStops(t *testing.T) {
 	for _, sig := range []syscall.Signal{syscall.SIGTERM, syscall.SIGINT} {
@@ -41,6 +41,7 @@ func TestRunSchedulerStops(t *testing.T) {
 			started := filepath.Join(tr.dir, "sleeper-started")
 			tr.writeFile(filepath.Join(tr.confd, "fast.yaml"), "instances:\n  - min_collection_interval: 1\n")
 			tr.writeFile(filepath.Join(tr.confd, "raising.yaml"), "init_config: {}\ninstances:\n  - min_collection_interval: 1\n")
+			tr.writeFile(filepath.Join(tr.confd, "no_such_module.yaml"), "instances:\n  - min_collection_interval: 1\n")
 			startedJSON, _ := json.Marshal(started)
 			tr.writeFile(filepath.Join(tr.confd, "sleeper.d", "conf.yaml"),
 				"instances:\n  - min_collection_interval: 1\n    max_seconds: 60\n    started_file: "+string(startedJSON)+"\n")
@@ -52,6 +53,9 @@ func TestRunSchedulerStops(t *testing.T) {
 			p.waitFor("two runs of the fast check and two failed runs of the raising one", runWarmup, func(objs []obj) bool {
 				return len(runsOf(objs, "fast")) >= 2 && len(withField(runsOf(objs, "raising"), "status", "error")) >= 2
 			})
+			if len(where(p.objects(), "load_error", "no_such_module")) != 1 {
+				t.Errorf("want one load_error note for the check whose module is missing\n%s", p.dump())
+			}
 			if _, err := os.Stat(started); err != nil {
 				p.t.Fatalf("the sleeper check never started: %v\n%s", err, p.dump())
 			}
@@ -164,5 +168,43 @@ func TestCheckNoStatsByDefault(t *testing.T) {
 		if strings.HasPrefix(m.str("name"), "rtloader.") {
 			t.Errorf("memory metric without --stats: %v", m)
 		}
+	}
+}
+
+// A check that ignores its cancellation does not keep the host from
+// exiting: after the grace period (5 s) the host exits 0 without it.
+func TestRunAbandonsStubbornCheck(t *testing.T) {
+	tr := newTree(t, false)
+	started := filepath.Join(tr.dir, "stubborn-started")
+	startedJSON, _ := json.Marshal(started)
+	tr.writeFile(filepath.Join(tr.confd, "stubborn.yaml"),
+		"instances:\n  - seconds: 60\n    started_file: "+string(startedJSON)+"\n")
+	tr.writeFile(filepath.Join(tr.confd, "fast.yaml"), "instances:\n  - min_collection_interval: 1\n")
+	var p *liveProcess
+	withDefaultSignal(syscall.SIGTERM, func() {
+		p = startLive(t, tr.dir, "run", "-c", tr.config, "--format", "json")
+	})
+	p.waitFor("a run of the fast check", runWarmup, func(objs []obj) bool { return len(runsOf(objs, "fast")) >= 1 })
+	deadline := time.Now().Add(runWarmup)
+	for {
+		if _, err := os.Stat(started); err == nil {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the stubborn check never started\n%s", p.dump())
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	code, took := p.stop(syscall.SIGTERM, 20*time.Second)
+	if code != 0 {
+		t.Errorf("exit code %d, want 0\n%s", code, p.dump())
+	}
+	if took < 4*time.Second || took > 12*time.Second {
+		t.Errorf("exit took %v, want about the 5 s grace period", took)
+	}
+	_, stderr := p.snapshot()
+	wantContains(t, "stderr", stderr, "exiting without them")
+	if n := len(runsOf(p.objects(), "stubborn")); n != 0 {
+		t.Errorf("the abandoned check reported %d runs", n)
 	}
 }
