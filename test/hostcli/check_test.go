@@ -5,6 +5,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"strconv"
 	"strings"
 	"testing"
 )
@@ -442,5 +443,41 @@ func TestCheckInitConfigPerFile(t *testing.T) {
 			t.Errorf("instance %s (%s): init_config %s, want %s (that file's own init_config)",
 				label, run.str("source"), got, want[label])
 		}
+	}
+}
+
+// Aggregation holds with thousands of contexts interleaved with other submissions.
+func TestCheckAggregationManyContexts(t *testing.T) {
+	tr := newTree(t, true)
+	r := tr.check("many_contexts")
+	wantCode(t, r, 0)
+	objs := r.lines(t)
+	gauges, counts := 0, map[string]float64{}
+	for _, m := range where(objs, "metric", "many_contexts") {
+		name := m.str("name")
+		switch {
+		case name == "many.c":
+			counts[strings.Join(m.strings("tags"), ",")] = m.num("value")
+			if m.num("samples") != m.num("value") {
+				t.Errorf("many.c: samples %v for value %v", m.num("samples"), m.num("value"))
+			}
+		case strings.HasPrefix(name, "many.g"):
+			gauges++
+			i, err := strconv.Atoi(strings.TrimPrefix(name, "many.g"))
+			if err != nil || m.num("samples") != 2 || m.num("value") != float64(i+1) {
+				t.Errorf("%s: want the second value %d and 2 samples, got %v", name, i+1, m)
+			}
+		default:
+			t.Errorf("unexpected metric %v", m)
+		}
+	}
+	if gauges != 5000 {
+		t.Errorf("want 5000 gauge contexts, got %d", gauges)
+	}
+	if counts["t:0"] != 3334 || counts["t:1"] != 3334 || counts["t:2"] != 3332 {
+		t.Errorf("many.c per tag: got %v, want t:0 3334, t:1 3334, t:2 3332", counts)
+	}
+	if n := len(where(objs, "service_check", "many_contexts")); n != 50 {
+		t.Errorf("want 50 service checks (never aggregated), got %d", n)
 	}
 }
