@@ -15,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -170,9 +171,18 @@ static void previous_plain_handler(int sig)
     _exit(sig == SIGSEGV ? 43 : 41);
 }
 
+/*
+ * A real hardware fault (si_code SEGV_ACCERR > 0): a store to a PROT_NONE
+ * page. Not a NULL store, which UBSan would report instead of executing.
+ */
 static void invalid_write(void)
 {
-    volatile int *volatile p = NULL;
+    void *page = mmap(NULL, 4096, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (page == MAP_FAILED) {
+        child_say("CHILD: mmap failed\n");
+        _exit(2);
+    }
+    volatile int *volatile p = page;
     *p = 42;
 }
 
