@@ -2,16 +2,15 @@
  * test_callbacks.c - the 29 set_*_cb setters and cgo_free (spec §1.2 30-60,
  * §2.4, §4.10).
  *
- * A dedicated unit test of internals: until the builtin modules exist
- * (their own tests, test_builtins_*.c, drive the callbacks from Python), the
- * effect of each setter is checked on the backend's process-wide callback
- * table (common/rtloader_backend.h), reached through the handle. cgo_free
- * is the backend's exported function, found with dlsym as a loaded builtin
- * module would find it.
+ * Two views of each setter: its slot in the backend's process-wide callback
+ * table (common/rtloader_backend.h, reached through the handle: a dedicated
+ * unit test of internals), and end to end, the builtin Python function that
+ * calls it. cgo_free is the backend's exported function, found with dlsym.
  */
 #include "rtl_test.h"
 
 #include <dlfcn.h>
+#include <string.h>
 
 #include "fake_host.h"
 #include "rtloader_backend.h"
@@ -133,12 +132,131 @@ static void callbacks_cgo_free_without_callback_does_nothing(void **state)
     _free(p);
 }
 
+/* ---- end to end: each callback reached from its builtin Python function ------------- */
+
+struct reach {
+    const char *callback; /* fake_host name */
+    const char *code;     /* Python calling it (and checking what it returned) */
+    const char *expected; /* the recorded call */
+};
+
+static const struct reach reaches[] = {
+    {"submit_metric",
+     "aggregator.submit_metric(None, 'id', aggregator.GAUGE, 'm', 1.5, ['a', 'b'], 'h', False)",
+     "submit_metric(\"id\", 0, \"m\", 1.5, [\"a\", \"b\"], \"h\", false)"},
+    {"submit_service_check", "aggregator.submit_service_check(None, 'id', 'sc', 2, ['t'], 'h', 'msg')",
+     "submit_service_check(\"id\", \"sc\", 2, [\"t\"], \"h\", \"msg\")"},
+    {"submit_event",
+     "aggregator.submit_event(None, 'id', {'msg_title': 'T', 'msg_text': 'X', 'timestamp': 7, "
+     "'tags': ['e']})",
+     "submit_event(\"id\", {title=\"T\", text=\"X\", ts=7, priority=NULL, host=NULL, tags=[\"e\"], "
+     "alert_type=NULL, aggregation_key=NULL, source_type_name=NULL, event_type=NULL})"},
+    {"submit_histogram_bucket",
+     "aggregator.submit_histogram_bucket(None, 'id', 'hb', 3, 1.0, 2.5, 1, 'h', ['t'], True)",
+     "submit_histogram_bucket(\"id\", \"hb\", 3, 1, 2.5, 1, \"h\", [\"t\"], true)"},
+    {"submit_event_platform_event",
+     "aggregator.submit_event_platform_event(None, 'id', 'raw', 'dbm-samples')",
+     "submit_event_platform_event(\"id\", \"raw\", 3, \"dbm-samples\")"},
+    {"get_version", "assert datadog_agent.get_version() == '7.99.0'", "get_version()"},
+    {"get_config", "assert datadog_agent.get_config('some_key') == {'a': 1}",
+     "get_config(\"some_key\")"},
+    {"headers", "assert datadog_agent.headers()['User-Agent'] == 'Datadog Agent/7'", "headers()"},
+    {"get_hostname", "assert datadog_agent.get_hostname() == 'host1'", "get_hostname()"},
+    {"get_host_tags", "assert datadog_agent.get_host_tags() == 'host-tags'", "get_host_tags()"},
+    {"get_clustername", "assert datadog_agent.get_clustername() == 'cluster1'",
+     "get_clustername()"},
+    {"tracemalloc_enabled", "assert datadog_agent.tracemalloc_enabled() is True",
+     "tracemalloc_enabled()"},
+    {"log", "datadog_agent.log('hello', 20)", "log(\"hello\", 20)"},
+    {"send_log", "datadog_agent.send_log('a line', 'id')", "send_log(\"a line\", \"id\")"},
+    {"set_check_metadata", "datadog_agent.set_check_metadata('id', 'version.raw', '1.0')",
+     "set_check_metadata(\"id\", \"version.raw\", \"1.0\")"},
+    {"set_external_tags", "datadog_agent.set_external_tags([('h', {'vsphere': ['t1']})])",
+     "set_external_tags(\"h\", \"vsphere\", [\"t1\"])"},
+    {"write_persistent_cache", "datadog_agent.write_persistent_cache('k', 'v')",
+     "write_persistent_cache(\"k\", \"v\")"},
+    {"read_persistent_cache", "assert datadog_agent.read_persistent_cache('k') == 'cached'",
+     "read_persistent_cache(\"k\")"},
+    {"obfuscate_sql", "assert datadog_agent.obfuscate_sql('select 1', '{}') == 'select ?'",
+     "obfuscate_sql(\"select 1\", \"{}\")"},
+    {"obfuscate_sql_exec_plan",
+     "assert datadog_agent.obfuscate_sql_exec_plan('plan', normalize=True) == 'plan?'",
+     "obfuscate_sql_exec_plan(\"plan\", true)"},
+    {"get_process_start_time", "assert datadog_agent.get_process_start_time() == 1234.5",
+     "get_process_start_time()"},
+    {"obfuscate_mongodb_string",
+     "assert datadog_agent.obfuscate_mongodb_string('{\"find\": 1}') == 'mongo?'",
+     "obfuscate_mongodb_string(\"{\\\"find\\\": 1}\")"},
+    {"emit_agent_telemetry", "datadog_agent.emit_agent_telemetry('check', 'metric', 2.5, 'gauge')",
+     "emit_agent_telemetry(\"check\", \"metric\", 2.5, \"gauge\")"},
+    {"get_subprocess_output",
+     "assert _util.get_subprocess_output(['ls', '-l'], False) == ('out', 'err', 3)",
+     "get_subprocess_output([\"ls\", \"-l\"], NULL)"},
+    {"tags", "assert tagger.tag('entity', tagger.HIGH) == ['t1', 't2']", "tags(\"entity\", 2)"},
+    {"get_connection_info", "assert kubeutil.get_connection_info() == {'url': 'u'}",
+     "get_connection_info()"},
+    {"is_excluded", "assert containers.is_excluded('n', 'i', 'ns') is True",
+     "is_excluded(\"n\", \"i\", \"ns\")"},
+};
+
+/*
+ * Every registered callback is what its builtin calls (and what it returns
+ * reaches Python, released through cgo_free: the teardown checks balance).
+ * cgo_free's own slot is covered by the tests above.
+ */
+static void callbacks_each_reached_from_python(void **state)
+{
+    (void)state;
+    fake_host_set_result("get_version", "7.99.0");
+    fake_host_set_result("get_config", "{\"a\": 1}");
+    fake_host_set_result("headers", "{\"User-Agent\": \"Datadog Agent/7\"}");
+    fake_host_set_result("get_hostname", "host1");
+    fake_host_set_result("get_host_tags", "host-tags");
+    fake_host_set_result("get_clustername", "cluster1");
+    fake_host_set_result("tracemalloc_enabled", "1");
+    fake_host_set_result("read_persistent_cache", "cached");
+    fake_host_set_result("obfuscate_sql", "select ?");
+    fake_host_set_result("obfuscate_sql_exec_plan", "plan?");
+    fake_host_set_result("get_process_start_time", "1234.5");
+    fake_host_set_result("obfuscate_mongodb_string", "mongo?");
+    fake_host_set_result("get_subprocess_output.stdout", "out");
+    fake_host_set_result("get_subprocess_output.stderr", "err");
+    fake_host_set_result("get_subprocess_output.retcode", "3");
+    fake_host_set_result("tags", "t1,t2");
+    fake_host_set_result("get_connection_info", "{\"url\": \"u\"}");
+    fake_host_set_result("is_excluded", "1");
+
+    rtloader_gilstate_t g = ensure_gil(rtl_test_rt);
+    rtl_assert_py("import aggregator, datadog_agent, _util, tagger, kubeutil, containers\n");
+    int bad = 0;
+    for (size_t i = 0; i < sizeof(reaches) / sizeof(reaches[0]); i++) {
+        const struct reach *r = &reaches[i];
+        int before = fake_host_count(r->callback);
+        if (run_simple_string(rtl_test_rt, r->code) != 1) {
+            print_error("%s: Python failed (traceback on stderr): %s\n", r->callback, r->code);
+            bad = 1;
+            continue;
+        }
+        const char *got = fake_host_last(r->callback);
+        if (fake_host_count(r->callback) != before + 1 || got == NULL || strcmp(got, r->expected) != 0) {
+            print_error("%s: calls %d -> %d\n expected: %s\n      got: %s\n", r->callback, before,
+                        fake_host_count(r->callback), r->expected, got ? got : "(no call)");
+            bad = 1;
+        }
+    }
+    release_gil(rtl_test_rt, g);
+    if (bad) {
+        fail();
+    }
+}
+
 static const struct CMUnitTest tests[] = {
     RTL_TEST_NOGIL(callbacks_every_setter_fills_its_slot),
     RTL_TEST_NOGIL(callbacks_setter_replaces_and_unsets),
     RTL_TEST_NOGIL(callbacks_setter_with_null_handle_stores_nothing),
     RTL_TEST_NOGIL(callbacks_cgo_free_calls_the_registered_function),
     RTL_TEST_NOGIL(callbacks_cgo_free_without_callback_does_nothing),
+    RTL_TEST_NOGIL(callbacks_each_reached_from_python),
 };
 
 RTL_TEST_MAIN(tests, rtl_test_group_setup, rtl_test_group_teardown)
