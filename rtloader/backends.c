@@ -70,6 +70,15 @@ static bool own_directory(char *dir, size_t len)
     return true;
 }
 
+void *rtl_backends_open_beside(const char *file, int flags)
+{
+    char dir[PATH_MAX], path[PATH_MAX];
+    if (!own_directory(dir, sizeof(dir)) || !join_path(path, sizeof(path), dir, file)) {
+        return NULL;
+    }
+    return dlopen(path, flags);
+}
+
 size_t rtl_backends_find(struct rtl_backend_file **files)
 {
     *files = NULL;

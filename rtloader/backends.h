@@ -26,6 +26,9 @@ struct rtl_backend_file {
  */
 RTL_INTERNAL size_t rtl_backends_find(struct rtl_backend_file **files);
 
+/* dlopen of `file` in the front library's own directory; NULL when it fails. */
+RTL_INTERNAL void *rtl_backends_open_beside(const char *file, int flags);
+
 /*
  * Decides the Python version of the installation make3 was given.
  * Returns 1 with `version` set ("3.12"), 0 when the default backend applies

@@ -90,6 +90,9 @@ DATADOG_AGENT_RTLOADER_API rtloader_t *make3(const char *python_home, const char
     }
     if (first_backend_handle != NULL) {
         void *loaded = dlopen(file, RTLD_LAZY | RTLD_NOLOAD);
+        if (loaded == NULL) {
+            loaded = rtl_backends_open_beside(file, RTLD_LAZY | RTLD_NOLOAD);
+        }
         if (loaded != NULL) {
             dlclose(loaded); /* drop the reference NOLOAD took */
         }
@@ -105,6 +108,22 @@ DATADOG_AGENT_RTLOADER_API rtloader_t *make3(const char *python_home, const char
      * library's $ORIGIN runpath finds a backend installed beside it.
      * RTLD_GLOBAL exposes libpython's symbols to extension modules. */
     void *handle = dlopen(file, RTLD_LAZY | RTLD_GLOBAL);
+    if (handle == NULL) {
+        /* A dlopen interposed by a sanitizer runtime searches the runpath of
+         * the runtime, not ours: look beside this library explicitly. */
+        char *bare_error = strdup(dlerror());
+        handle = rtl_backends_open_beside(file, RTLD_LAZY | RTLD_GLOBAL);
+        if (handle == NULL && bare_error != NULL) {
+            if (detected > 0) {
+                set_missing_backend_error(error, version, python_home, python_exe, bare_error);
+            } else {
+                set_make_error(error, "Unable to open three library: ", bare_error);
+            }
+            free(bare_error);
+            goto out;
+        }
+        free(bare_error);
+    }
     if (handle == NULL) {
         if (detected > 0) {
             set_missing_backend_error(error, version, python_home, python_exe, dlerror());
