@@ -372,11 +372,17 @@ func (w lockedWriter) Write(p []byte) (int, error) {
 // group) if the test did not stop it, so no process is ever left behind.
 func startLive(t *testing.T, dir string, args ...string) *liveProcess {
 	t.Helper()
+	return startLiveEnv(t, dir, nil, args...)
+}
+
+// startLiveEnv is startLive with extra VAR=value entries in the environment.
+func startLiveEnv(t *testing.T, dir string, env []string, args ...string) *liveProcess {
+	t.Helper()
 	bin := hostBinary(t)
 	p := &liveProcess{t: t, done: make(chan struct{})}
 	p.cmd = exec.Command(bin, args...)
 	p.cmd.Dir = dir
-	p.cmd.Env = hostEnv()
+	p.cmd.Env = append(hostEnv(), env...) // the last of duplicate keys wins
 	p.cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
 	p.cmd.Stderr = lockedWriter{&p.mu, &p.stderr}
 	stdout, err := p.cmd.StdoutPipe()
