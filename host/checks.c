@@ -125,10 +125,10 @@ int host_checks_load(rtloader_t *rt, const struct host_config *cfg,
     *checks = grown;
     for (size_t i = 0; i < cc->count; i++) {
         const struct check_instance *inst = &cc->instances[i];
-        char *id = host_check_id(cc->name, inst->json, cc->init_config_json);
+        char *id = host_check_id(cc->name, inst->json, inst->init_config_json);
         rtloader_pyobject_t *instance = id != NULL ? instantiate(rt, cfg, klass, cc->name,
-                                                                 cc->init_config_json, inst->json,
-                                                                 id, &error)
+                                                                 inst->init_config_json,
+                                                                 inst->json, id, &error)
                                                    : NULL;
         if (instance == NULL) {
             bool skipped = error != NULL && strstr(error, HOST_SKIP_INSTANCE_MESSAGE) != NULL;

@@ -256,7 +256,7 @@ void host_config_free(struct host_config *cfg)
     memset(cfg, 0, sizeof(*cfg));
 }
 
-/* Appends the instances of one file; `init_config_json` is set from the first file that has one. */
+/* Appends the instances of one file, each with that file's init_config. */
 static int load_check_file(const char *file, struct check_config *out, char **error)
 {
     struct value *root = yaml_load_file(file, error);
@@ -264,6 +264,7 @@ static int load_check_file(const char *file, struct check_config *out, char **er
         return -1;
     }
     int rc = -1;
+    char *init_config_json = NULL;
     if (root->type != VALUE_MAP) {
         *error = error_at(file, root->line, "expected a map with 'init_config' and 'instances', "
                                             "found %s",
@@ -286,8 +287,12 @@ static int load_check_file(const char *file, struct check_config *out, char **er
                           value_type_name(instances->type));
         goto done;
     }
-    if (out->init_config_json == NULL && init_config != NULL && init_config->type == VALUE_MAP) {
-        out->init_config_json = value_to_json(init_config);
+    init_config_json = init_config != NULL && init_config->type == VALUE_MAP
+                                 ? value_to_json(init_config)
+                                 : strdup("{}");
+    if (init_config_json == NULL) {
+        *error = error_at(file, 1, "out of memory");
+        goto done;
     }
     size_t n = instances->u.children.count;
     struct check_instance *grown
@@ -315,10 +320,11 @@ static int load_check_file(const char *file, struct check_config *out, char **er
         char source[PATH_MAX + 32];
         snprintf(source, sizeof(source), "%s:%d", file, inst->line);
         ci->json = value_to_json(inst);
+        ci->init_config_json = strdup(init_config_json);
         ci->source = strdup(source);
         ci->interval = interval;
         out->count++;
-        if (ci->json == NULL || ci->source == NULL) {
+        if (ci->json == NULL || ci->init_config_json == NULL || ci->source == NULL) {
             *error = error_at(file, inst->line, "out of memory");
             goto done;
         }
@@ -326,6 +332,7 @@ static int load_check_file(const char *file, struct check_config *out, char **er
     rc = 0;
 
 done:
+    free(init_config_json);
     value_free(root);
     return rc;
 }
@@ -357,7 +364,8 @@ int host_check_config_load(const char *confd, const char *name, struct check_con
         size_t count = 0;
         struct dirent *entry;
         while ((entry = readdir(dir)) != NULL) {
-            if (!has_suffix(entry->d_name, ".yaml") || entry->d_name[0] == '.') {
+            if ((!has_suffix(entry->d_name, ".yaml") && !has_suffix(entry->d_name, ".yml"))
+                || entry->d_name[0] == '.') {
                 continue;
             }
             char **grown = realloc(names, (count + 1) * sizeof(char *));
@@ -393,9 +401,6 @@ int host_check_config_load(const char *confd, const char *name, struct check_con
         }
         files++;
     }
-    if (out->init_config_json == NULL) {
-        out->init_config_json = strdup("{}");
-    }
     return files == 0 ? 1 : 0;
 }
 
@@ -403,10 +408,10 @@ void host_check_config_free(struct check_config *cfg)
 {
     for (size_t i = 0; i < cfg->count; i++) {
         free(cfg->instances[i].json);
+        free(cfg->instances[i].init_config_json);
         free(cfg->instances[i].source);
     }
     free(cfg->instances);
-    free(cfg->init_config_json);
     free(cfg->name);
     memset(cfg, 0, sizeof(*cfg));
 }

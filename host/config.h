@@ -46,14 +46,16 @@ void host_config_free(struct host_config *cfg);
 int host_log_level_from_name(const char *name);
 
 struct check_instance {
-    char *json;       /* the instance as JSON, for load_config */
+    char *json;             /* the instance as JSON, for load_config */
+    char *init_config_json; /* its file's init_config as JSON, "{}" when absent */
     double interval;  /* min_collection_interval, seconds */
     char *source;     /* "<file>:<line>" of the instance */
 };
 
+/* Every file is a configuration of its own, as in the Agent: each instance
+ * carries the init_config of the file it comes from. */
 struct check_config {
     char *name;
-    char *init_config_json; /* "{}" when absent */
     struct check_instance *instances;
     size_t count;
 };

@@ -55,6 +55,7 @@ void memstats_report(rtloader_t *rt)
         .source = "memory tracker",
         .run = now.reports,
         .status = "ok",
+        .telemetry = true,
     };
     sender_flush(&run);
 }

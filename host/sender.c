@@ -532,9 +532,11 @@ void sender_flush(const struct sender_run *run)
             break;
         }
     }
-    totals.runs++;
-    if (run->error != NULL) {
-        totals.failed_runs++;
+    if (!run->telemetry) {
+        totals.runs++;
+        if (run->error != NULL) {
+            totals.failed_runs++;
+        }
     }
     if (out_format == SENDER_JSON) {
         print_json(run, b);

@@ -10,6 +10,7 @@
 #ifndef RTLOADER_HOST_SENDER_H
 #define RTLOADER_HOST_SENDER_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "datadog_agent_rtloader.h"
@@ -26,6 +27,7 @@ struct sender_run {
     const char *error;  /* NULL when ok */
     double duration_ms;
     char **warnings; /* NULL-terminated, may be NULL */
+    bool telemetry;  /* the host's own report: not counted as a check run */
 };
 
 struct sender_totals {

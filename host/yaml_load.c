@@ -1,5 +1,9 @@
 /*
- * yaml_load.c - libyaml's document model turned into value trees.
+ * yaml_load.c - libyaml's event stream turned into value trees.
+ *
+ * Events rather than libyaml's document model: the document model gives an
+ * untagged plain scalar the same tag as an explicit `!!str`, so `!!str 12`
+ * could not stay a string.
  */
 #include <errno.h>
 #include <limits.h>
@@ -18,11 +22,19 @@
 #define MAX_NODES 1000000
 #define MAX_DEPTH 200
 
+struct anchor {
+    struct anchor *next;
+    char *name;
+    const struct value *node; /* owned by the tree being built */
+};
+
 struct loader {
-    yaml_document_t *doc;
+    yaml_parser_t *parser;
     const char *name;
     char *error;
     size_t nodes;
+    struct anchor *anchors;
+    struct value *merged; /* merge sources: anchors may still point into them */
 };
 
 static void set_error(struct loader *l, int line, const char *fmt, ...)
@@ -61,7 +73,7 @@ static const char *const true_words[] = {"true", "True", "TRUE", "yes", "Yes", "
 static const char *const false_words[] = {"false", "False", "FALSE", "no", "No", "NO",
                                           "off",   "Off",   "OFF",   NULL};
 
-/* Integer per YAML 1.1 (decimal, 0x hex, 0o octal; '_' separators allowed). */
+/* Integer per YAML 1.1: decimal, 0x hex, 0b binary, 0o or leading-0 octal; '_' separators. */
 static bool parse_int(const char *s, long long *out)
 {
     char digits[64];
@@ -86,16 +98,22 @@ static bool parse_int(const char *s, long long *out)
     if (d[0] == '0' && (d[1] == 'x' || d[1] == 'X')) {
         base = 16;
         d += 2;
+    } else if (d[0] == '0' && d[1] == 'b') {
+        base = 2;
+        d += 2;
     } else if (d[0] == '0' && d[1] == 'o') {
         base = 8;
         d += 2;
+    } else if (d[0] == '0' && d[1] != '\0') {
+        base = 8; /* YAML 1.1, as PyYAML: 017 is 15; 019 is no integer */
+        d += 1;
     }
     if (*d == '\0') {
         return false;
     }
     for (const char *p = d; *p; p++) {
         bool ok = base == 16 ? strchr("0123456789abcdefABCDEF", *p) != NULL
-                             : (*p >= '0' && *p < (base == 8 ? '8' : ':'));
+                             : (*p >= '0' && *p < '0' + base);
         if (!ok) {
             return false;
         }
@@ -140,22 +158,13 @@ static bool parse_float(const char *s, double *out)
     return true;
 }
 
-static struct value *load_scalar(struct loader *l, yaml_node_t *node, int line)
+/* A plain, untagged scalar resolved as PyYAML's safe loader does. */
+static struct value *resolve_plain(const char *text, int line)
 {
-    const char *text = (const char *)node->data.scalar.value;
-    const char *tag = (const char *)node->tag;
-    bool plain = node->data.scalar.style == YAML_PLAIN_SCALAR_STYLE;
-    bool explicit_tag = tag != NULL && strcmp(tag, YAML_DEFAULT_SCALAR_TAG) != 0;
     struct value *v = NULL;
     long long integer;
     double number;
-
-    if (explicit_tag && strcmp(tag, YAML_STR_TAG) == 0) {
-        plain = false;
-    }
-    if (!plain) {
-        v = value_new_string(text, line);
-    } else if (is_one_of(text, null_words)) {
+    if (is_one_of(text, null_words)) {
         v = value_new(VALUE_NULL, line);
     } else if (is_one_of(text, true_words) || is_one_of(text, false_words)) {
         if ((v = value_new(VALUE_BOOL, line)) != NULL) {
@@ -172,96 +181,294 @@ static struct value *load_scalar(struct loader *l, yaml_node_t *node, int line)
     } else {
         v = value_new_string(text, line);
     }
+    return v;
+}
+
+static struct value *load_scalar(struct loader *l, yaml_event_t *ev, int line)
+{
+    const char *text = (const char *)ev->data.scalar.value;
+    const char *tag = (const char *)ev->data.scalar.tag;
+    struct value *v = NULL;
+    if (tag == NULL || strcmp(tag, "!") == 0) {
+        /* "!" is the non-specific tag: a string, as are all quoted and block scalars */
+        bool plain = tag == NULL && ev->data.scalar.style == YAML_PLAIN_SCALAR_STYLE;
+        v = plain ? resolve_plain(text, line) : value_new_string(text, line);
+    } else if (strcmp(tag, YAML_STR_TAG) == 0) {
+        v = value_new_string(text, line);
+    } else if (strcmp(tag, YAML_INT_TAG) == 0 || strcmp(tag, YAML_FLOAT_TAG) == 0
+               || strcmp(tag, YAML_BOOL_TAG) == 0 || strcmp(tag, YAML_NULL_TAG) == 0) {
+        v = resolve_plain(text, line);
+        enum value_type want = strcmp(tag, YAML_INT_TAG) == 0     ? VALUE_INT
+                               : strcmp(tag, YAML_FLOAT_TAG) == 0 ? VALUE_FLOAT
+                               : strcmp(tag, YAML_BOOL_TAG) == 0  ? VALUE_BOOL
+                                                                  : VALUE_NULL;
+        if (v != NULL && v->type == VALUE_INT && want == VALUE_FLOAT) {
+            double d = (double)v->u.integer;
+            v->type = VALUE_FLOAT;
+            v->u.number = d;
+        } else if (v != NULL && v->type != want) {
+            set_error(l, line, "'%s' is not a valid %s", text, tag);
+            value_free(v);
+            return NULL;
+        }
+    } else {
+        set_error(l, line, "unsupported tag %s (only the standard ones of a safe loader)", tag);
+        return NULL;
+    }
     if (v == NULL) {
         set_error(l, line, "out of memory");
     }
     return v;
 }
 
-static struct value *load_node(struct loader *l, int index, int depth)
+static bool next_event(struct loader *l, yaml_event_t *ev)
 {
-    yaml_node_t *node = yaml_document_get_node(l->doc, index);
-    if (node == NULL) {
-        set_error(l, 0, "invalid node reference");
-        return NULL;
+    if (yaml_parser_parse(l->parser, ev)) {
+        return true;
     }
-    int line = (int)node->start_mark.line + 1;
+    set_error(l, (int)l->parser->problem_mark.line + 1, "%s%s%s",
+              l->parser->problem != NULL ? l->parser->problem : "invalid YAML",
+              l->parser->context != NULL ? " " : "",
+              l->parser->context != NULL ? l->parser->context : "");
+    return false;
+}
+
+/* A deep copy for an alias, counted against the node budget. */
+static struct value *copy_node(struct loader *l, const struct value *src, int line)
+{
     if (++l->nodes > MAX_NODES) {
         set_error(l, line, "document too large (more than %d nodes once aliases are expanded)",
                   MAX_NODES);
         return NULL;
     }
-    if (depth > MAX_DEPTH) {
-        set_error(l, line, "document nested deeper than %d levels", MAX_DEPTH);
-        return NULL;
+    struct value *v = NULL;
+    switch (src->type) {
+    case VALUE_STRING: v = value_new_string(src->u.string, src->line); break;
+    case VALUE_LIST:
+    case VALUE_MAP:
+        v = value_new(src->type, src->line);
+        for (size_t i = 0; v != NULL && i < src->u.children.count; i++) {
+            struct value *item = copy_node(l, src->u.children.items[i], line);
+            if (item == NULL || !value_append(v, src->type == VALUE_MAP ? src->u.children.keys[i]
+                                                                        : NULL,
+                                              item)) {
+                value_free(item);
+                value_free(v);
+                return NULL;
+            }
+        }
+        break;
+    default:
+        if ((v = value_new(src->type, src->line)) != NULL) {
+            v->u = src->u;
+        }
     }
-    if (node->type == YAML_SCALAR_NODE) {
-        return load_scalar(l, node, line);
+    if (v == NULL) {
+        set_error(l, line, "out of memory");
     }
-    bool is_map = node->type == YAML_MAPPING_NODE;
+    return v;
+}
+
+static bool remember_anchor(struct loader *l, const yaml_char_t *name, const struct value *node)
+{
+    if (name == NULL) {
+        return true;
+    }
+    struct anchor *a = malloc(sizeof(*a));
+    if (a == NULL || (a->name = strdup((const char *)name)) == NULL) {
+        free(a);
+        return false;
+    }
+    a->node = node;
+    a->next = l->anchors;
+    l->anchors = a;
+    return true;
+}
+
+static struct value *load_node(struct loader *l, yaml_event_t *ev, int depth);
+
+/* `<<: *base` (or a list of maps): copies the keys the map does not set itself. */
+static bool merge_into(struct loader *l, struct value *map, const struct value *src, int line)
+{
+    if (src->type == VALUE_LIST) {
+        for (size_t i = 0; i < src->u.children.count; i++) {
+            if (!merge_into(l, map, src->u.children.items[i], line)) {
+                return false;
+            }
+        }
+        return true;
+    }
+    if (src->type != VALUE_MAP) {
+        set_error(l, line, "a merge key ('<<') needs a map or a list of maps");
+        return false;
+    }
+    for (size_t i = 0; i < src->u.children.count; i++) {
+        if (value_get(map, src->u.children.keys[i]) != NULL) {
+            continue;
+        }
+        struct value *item = copy_node(l, src->u.children.items[i], line);
+        if (item == NULL || !value_append(map, src->u.children.keys[i], item)) {
+            value_free(item);
+            return false;
+        }
+    }
+    return true;
+}
+
+static struct value *load_collection(struct loader *l, yaml_event_t *start, int depth)
+{
+    bool is_map = start->type == YAML_MAPPING_START_EVENT;
+    int line = (int)start->start_mark.line + 1;
+    yaml_event_type_t end = is_map ? YAML_MAPPING_END_EVENT : YAML_SEQUENCE_END_EVENT;
     struct value *v = value_new(is_map ? VALUE_MAP : VALUE_LIST, line);
+    /* merge sources ('<<'), applied at the end: the map's own keys win */
+    const struct value **merges = NULL;
+    size_t merge_count = 0;
     if (v == NULL) {
         set_error(l, line, "out of memory");
         return NULL;
     }
-    if (is_map) {
-        for (yaml_node_pair_t *pair = node->data.mapping.pairs.start;
-             pair < node->data.mapping.pairs.top; pair++) {
-            yaml_node_t *key = yaml_document_get_node(l->doc, pair->key);
-            if (key == NULL || key->type != YAML_SCALAR_NODE) {
-                set_error(l, key != NULL ? (int)key->start_mark.line + 1 : line,
-                          "mapping keys must be scalars");
+    for (;;) {
+        yaml_event_t ev;
+        if (!next_event(l, &ev)) {
+            goto fail;
+        }
+        if (ev.type == end) {
+            yaml_event_delete(&ev);
+            break;
+        }
+        char *key = NULL;
+        bool merge = false;
+        if (is_map) {
+            if (ev.type != YAML_SCALAR_EVENT) {
+                set_error(l, (int)ev.start_mark.line + 1, "mapping keys must be scalars");
+                yaml_event_delete(&ev);
                 goto fail;
             }
-            struct value *item = load_node(l, pair->value, depth + 1);
-            if (item == NULL) {
-                goto fail;
-            }
-            if (!value_append(v, (const char *)key->data.scalar.value, item)) {
-                value_free(item);
-                set_error(l, line, "out of memory");
+            key = strdup((const char *)ev.data.scalar.value);
+            merge = ev.data.scalar.tag == NULL && ev.data.scalar.style == YAML_PLAIN_SCALAR_STYLE
+                    && strcmp(key != NULL ? key : "", "<<") == 0;
+            yaml_event_delete(&ev);
+            if (key == NULL || !next_event(l, &ev)) {
+                free(key);
                 goto fail;
             }
         }
-    } else {
-        for (yaml_node_item_t *it = node->data.sequence.items.start;
-             it < node->data.sequence.items.top; it++) {
-            struct value *item = load_node(l, *it, depth + 1);
-            if (item == NULL) {
-                goto fail;
+        int item_line = (int)ev.start_mark.line + 1;
+        struct value *item = load_node(l, &ev, depth + 1);
+        bool ok = item != NULL;
+        if (ok && merge) {
+            /* kept alive until the end: anchors may point into it */
+            const struct value **grown = realloc(merges, (merge_count + 1) * sizeof(*grown));
+            ok = grown != NULL && value_append(l->merged, NULL, item);
+            if (grown != NULL) {
+                merges = grown;
             }
-            if (!value_append(v, NULL, item)) {
+            if (ok) {
+                merges[merge_count++] = item;
+            } else {
                 value_free(item);
-                set_error(l, line, "out of memory");
-                goto fail;
+                set_error(l, item_line, "out of memory");
             }
+        } else if (ok && !value_append(v, key, item)) {
+            value_free(item);
+            set_error(l, item_line, "out of memory");
+            ok = false;
+        }
+        free(key);
+        if (!ok) {
+            goto fail;
         }
     }
+    for (size_t i = 0; i < merge_count; i++) {
+        if (!merge_into(l, v, merges[i], line)) {
+            goto fail;
+        }
+    }
+    free(merges);
     return v;
 
 fail:
+    free(merges);
     value_free(v);
     return NULL;
 }
 
+/* Builds the node that starts with `ev` (consumed). */
+static struct value *load_node(struct loader *l, yaml_event_t *ev, int depth)
+{
+    int line = (int)ev->start_mark.line + 1;
+    struct value *v = NULL;
+    const yaml_char_t *anchor = NULL;
+    if (++l->nodes > MAX_NODES) {
+        set_error(l, line, "document too large (more than %d nodes once aliases are expanded)",
+                  MAX_NODES);
+    } else if (depth > MAX_DEPTH) {
+        set_error(l, line, "document nested deeper than %d levels", MAX_DEPTH);
+    } else if (ev->type == YAML_SCALAR_EVENT) {
+        anchor = ev->data.scalar.anchor;
+        v = load_scalar(l, ev, line);
+    } else if (ev->type == YAML_SEQUENCE_START_EVENT || ev->type == YAML_MAPPING_START_EVENT) {
+        anchor = ev->type == YAML_SEQUENCE_START_EVENT ? ev->data.sequence_start.anchor
+                                                       : ev->data.mapping_start.anchor;
+        v = load_collection(l, ev, depth);
+    } else if (ev->type == YAML_ALIAS_EVENT) {
+        const struct anchor *a = l->anchors;
+        while (a != NULL && strcmp(a->name, (const char *)ev->data.alias.anchor) != 0) {
+            a = a->next;
+        }
+        if (a == NULL) {
+            set_error(l, line, "unknown alias *%s", (const char *)ev->data.alias.anchor);
+        } else {
+            v = copy_node(l, a->node, line);
+        }
+    } else {
+        set_error(l, line, "unexpected YAML event");
+    }
+    if (v != NULL && anchor != NULL && !remember_anchor(l, anchor, v)) {
+        set_error(l, line, "out of memory");
+        value_free(v);
+        v = NULL;
+    }
+    yaml_event_delete(ev);
+    return v;
+}
+
 static struct value *load_with(yaml_parser_t *parser, const char *name, char **error)
 {
-    yaml_document_t doc;
-    struct loader l = {.doc = &doc, .name = name};
+    struct loader l = {.parser = parser, .name = name, .merged = value_new(VALUE_LIST, 0)};
     struct value *result = NULL;
-    if (!yaml_parser_load(parser, &doc)) {
-        set_error(&l, (int)parser->problem_mark.line + 1, "%s%s%s",
-                  parser->problem != NULL ? parser->problem : "invalid YAML",
-                  parser->context != NULL ? " " : "",
-                  parser->context != NULL ? parser->context : "");
-        *error = l.error;
+    if (l.merged == NULL) {
+        *error = strdup("out of memory");
         return NULL;
     }
-    yaml_node_t *root = yaml_document_get_root_node(&doc);
-    result = root == NULL ? value_new(VALUE_NULL, 1) : load_node(&l, 1, 0);
-    yaml_document_delete(&doc);
+    yaml_event_t ev;
+    /* stream start, then the first document's start, or the end of an empty stream */
+    while (result == NULL && l.error == NULL && next_event(&l, &ev)) {
+        if (ev.type == YAML_STREAM_END_EVENT) {
+            yaml_event_delete(&ev);
+            result = value_new(VALUE_NULL, 1);
+            break;
+        }
+        if (ev.type == YAML_STREAM_START_EVENT || ev.type == YAML_DOCUMENT_START_EVENT) {
+            yaml_event_delete(&ev);
+            continue;
+        }
+        result = load_node(&l, &ev, 0);
+    }
+    while (l.anchors != NULL) {
+        struct anchor *next = l.anchors->next;
+        free(l.anchors->name);
+        free(l.anchors);
+        l.anchors = next;
+    }
+    value_free(l.merged);
     if (result == NULL && l.error == NULL) {
         set_error(&l, 1, "out of memory");
+    }
+    if (l.error != NULL) {
+        value_free(result);
+        result = NULL;
     }
     *error = l.error;
     return result;

@@ -492,8 +492,10 @@ static void confd_instances_and_defaults(void **state)
     struct check_config cc;
     load_check_ok("http", &cc);
     assert_string_equal(cc.name, "http");
-    assert_string_equal(cc.init_config_json, "{\"timeout\": 5}");
     assert_int_equal(cc.count, 3);
+    for (size_t i = 0; i < cc.count; i++) {
+        assert_string_equal(cc.instances[i].init_config_json, "{\"timeout\": 5}");
+    }
     assert_string_equal(cc.instances[0].json, "{\"url\": \"http://a\", \"tags\": [\"x\"]}");
     assert_true(cc.instances[0].interval == HOST_DEFAULT_MIN_COLLECTION_INTERVAL);
     assert_true(cc.instances[0].interval == 15.0);
@@ -517,12 +519,12 @@ static void confd_init_config_absent_or_null(void **state)
     free(write_file("conf.d/b.yaml", "init_config:\ninstances:\n  - {}\n"));
     struct check_config cc;
     load_check_ok("a", &cc);
-    assert_string_equal(cc.init_config_json, "{}");
     assert_int_equal(cc.count, 1);
+    assert_string_equal(cc.instances[0].init_config_json, "{}");
     assert_string_equal(cc.instances[0].json, "{}");
     host_check_config_free(&cc);
     load_check_ok("b", &cc);
-    assert_string_equal(cc.init_config_json, "{}");
+    assert_string_equal(cc.instances[0].init_config_json, "{}");
     host_check_config_free(&cc);
 }
 
@@ -633,8 +635,12 @@ static void confd_several_files_merged_in_sorted_order(void **state)
         snprintf(source, sizeof(source), "%s:%d", want_file[i], want_line[i]);
         assert_string_equal(cc.instances[i].source, source);
     }
-    /* one init_config for the check: the first file (in order) that has one */
-    assert_string_equal(cc.init_config_json, "{\"from\": \"a\"}");
+    /* each file is a configuration of its own: its instances get its init_config */
+    const char *want_init[] = {"{\"from\": \"a\"}", "{\"from\": \"a\"}", "{\"from\": \"b\"}", "{}",
+                               "{}"};
+    for (size_t i = 0; i < 5; i++) {
+        assert_string_equal(cc.instances[i].init_config_json, want_init[i]);
+    }
     host_check_config_free(&cc);
     free(a);
     free(b);
@@ -991,8 +997,8 @@ static void check_id_stable_across_loads(void **state)
     struct check_config c1, c2;
     load_check_ok("s", &c1);
     load_check_ok("s", &c2);
-    char *id1 = host_check_id(c1.name, c1.instances[0].json, c1.init_config_json);
-    char *id2 = host_check_id(c2.name, c2.instances[0].json, c2.init_config_json);
+    char *id1 = host_check_id(c1.name, c1.instances[0].json, c1.instances[0].init_config_json);
+    char *id2 = host_check_id(c2.name, c2.instances[0].json, c2.instances[0].init_config_json);
     assert_string_equal(id1, id2);
     free(id1);
     free(id2);
