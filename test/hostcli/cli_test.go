@@ -17,6 +17,8 @@ func TestConfigErrors(t *testing.T) {
 		datadog, conf string
 		// want are substrings of stderr; {config} and {conf} stand for the files' paths
 		want []string
+		// noHome: do not prepend this pass's python_home line to datadog
+		noHome bool
 	}{
 		{
 			name:    "invalid YAML in datadog.yaml",
@@ -52,6 +54,9 @@ func TestConfigErrors(t *testing.T) {
 			name:    "top level not a map",
 			datadog: "- a\n- b\n",
 			want:    []string{"{config}:1: expected a map"},
+			// a python_home line cannot be prepended to a list; the error
+			// comes before any Python is chosen anyway
+			noHome: true,
 		},
 		{
 			name: "conf.d file without instances",
@@ -95,8 +100,12 @@ func TestConfigErrors(t *testing.T) {
 			tr := newTree(t, false)
 			tr.writeFile(filepath.Join(tr.checksd, "broken.py"),
 				"from datadog_checks.base import AgentCheck\n\nclass Broken(AgentCheck):\n    def check(self, i):\n        pass\n")
+			home := pythonHomeLine()
+			if c.noHome {
+				home = ""
+			}
 			if c.datadog != "" {
-				tr.writeFile(tr.config, pythonHomeLine()+c.datadog)
+				tr.writeFile(tr.config, home+c.datadog)
 			}
 			conf := filepath.Join(tr.confd, "broken.yaml")
 			if c.conf != "" {
@@ -109,7 +118,7 @@ func TestConfigErrors(t *testing.T) {
 			}
 			// python_home is prepended to hand-written datadog.yaml files: shift their lines
 			shift := 0
-			if c.datadog != "" && pythonHomeLine() != "" {
+			if c.datadog != "" && home != "" {
 				shift = 1
 			}
 			for _, cmd := range [][]string{
