@@ -5,11 +5,12 @@
 
 BUILD_DIR ?= build
 ASAN_BUILD_DIR ?= build-asan
+CLANG_BUILD_DIR ?= build-clang
 CMAKE_FLAGS ?=
 JOBS ?= $(shell nproc)
 GO ?= $(shell command -v go 2>/dev/null || echo /usr/lib/go-1.19/bin/go)
 
-.PHONY: all deps build run test test-c test-go sanitize test-asan bench clean
+.PHONY: all deps build run test test-asan test-clang bench clean
 
 all: build
 
@@ -32,8 +33,14 @@ test-asan: deps
 	cmake --build $(ASAN_BUILD_DIR) -j$(JOBS)
 	@RTLOADER_SANITIZE=1 scripts/run-tests.sh $(ASAN_BUILD_DIR)
 
+# Everything also builds warning-free with clang; its version-independent tests run.
+test-clang: deps
+	cmake -S . -B $(CLANG_BUILD_DIR) -DCMAKE_C_COMPILER=clang $(CMAKE_FLAGS) >/dev/null
+	cmake --build $(CLANG_BUILD_DIR) -j$(JOBS)
+	ctest --test-dir $(CLANG_BUILD_DIR) --output-on-failure -L once
+
 bench: build
 	@scripts/run-bench.sh $(BUILD_DIR)
 
 clean:
-	rm -rf $(BUILD_DIR) $(ASAN_BUILD_DIR)
+	rm -rf $(BUILD_DIR) $(ASAN_BUILD_DIR) $(CLANG_BUILD_DIR)
