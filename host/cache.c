@@ -14,6 +14,7 @@
 #endif
 
 #include "cache.h"
+#include "error.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -63,32 +64,6 @@ struct key_path {
 /* Makes temporary names unique among the threads of this process (the pid separates processes). */
 static atomic_ulong temp_counter;
 
-static void set_error(char **error, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-
-static void set_error(char **error, const char *fmt, ...)
-{
-    va_list ap;
-    int len;
-    char *msg = NULL;
-
-    if (error == NULL) {
-        return;
-    }
-    va_start(ap, fmt);
-    len = vsnprintf(NULL, 0, fmt, ap);
-    va_end(ap);
-    if (len >= 0) {
-        msg = malloc((size_t)len + 1);
-    }
-    if (msg != NULL) {
-        va_start(ap, fmt);
-        vsnprintf(msg, (size_t)len + 1, fmt, ap);
-        va_end(ap);
-    }
-    /* An out-of-memory error message is better than none, but must stay free()-able. */
-    *error = msg != NULL ? msg : strdup("out of memory");
-}
-
 /* strerror is not guaranteed thread-safe; the GNU strerror_r returns the text to use. */
 static const char *errno_text(int errnum, char *buf, size_t size)
 {
@@ -120,7 +95,7 @@ static char *encode_name(const char *s, size_t len, const char *suffix, char **e
         enc_len = 1;
     }
     if (enc_len + suffix_len > HOST_CACHE_MAX_NAME) {
-        set_error(error,
+        host_set_error(error,
                   "persistent cache key part \"%.*s\" encodes to a file name of %zu bytes, "
                   "over the limit of %d bytes",
                   (int)(len > 64 ? 64 : len), s, enc_len + suffix_len, HOST_CACHE_MAX_NAME);
@@ -128,7 +103,7 @@ static char *encode_name(const char *s, size_t len, const char *suffix, char **e
     }
     name = malloc(enc_len + suffix_len + 1);
     if (name == NULL) {
-        set_error(error, "out of memory");
+        host_set_error(error, "out of memory");
         return NULL;
     }
     p = name;
@@ -285,37 +260,37 @@ struct host_cache *host_cache_open(const char *run_path, size_t max_value_size, 
     char ebuf[128];
 
     if (run_path == NULL || run_path[0] == '\0') {
-        set_error(error, "persistent cache: run_path is empty");
+        host_set_error(error, "persistent cache: run_path is empty");
         goto cleanup;
     }
     c = calloc(1, sizeof(*c));
     if (c == NULL) {
-        set_error(error, "out of memory");
+        host_set_error(error, "out of memory");
         goto cleanup;
     }
     c->root_fd = -1;
     c->max_value_size = max_value_size != 0 ? max_value_size : HOST_CACHE_DEFAULT_MAX_VALUE_SIZE;
     if (asprintf(&c->root_path, "%s/%s", run_path, CACHE_DIR_NAME) < 0) {
         c->root_path = NULL;
-        set_error(error, "out of memory");
+        host_set_error(error, "out of memory");
         goto cleanup;
     }
     if (mkdir(run_path, 0700) == 0) {
         created = 1;
     } else if (errno != EEXIST) {
-        set_error(error, "cannot create run_path %s: %s", run_path, errno_text(errno, ebuf, sizeof(ebuf)));
+        host_set_error(error, "cannot create run_path %s: %s", run_path, errno_text(errno, ebuf, sizeof(ebuf)));
         goto cleanup;
     }
     run_fd = open(run_path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
     /* As for every directory the cache creates: exactly 0700 whatever the umask. */
     if (run_fd < 0 || (created && fchmod(run_fd, 0700) != 0)) {
-        set_error(error, "cannot open run_path %s: %s", run_path, errno_text(errno, ebuf, sizeof(ebuf)));
+        host_set_error(error, "cannot open run_path %s: %s", run_path, errno_text(errno, ebuf, sizeof(ebuf)));
         goto cleanup;
     }
     c->root_fd = open_or_create_dir_at(run_fd, CACHE_DIR_NAME, &created);
     if (c->root_fd < 0) {
         /* ELOOP/ENOTDIR here mean a symbolic link or a file took the cache directory's name. */
-        set_error(error, "cannot open the persistent cache directory %s: %s", c->root_path,
+        host_set_error(error, "cannot open the persistent cache directory %s: %s", c->root_path,
                   errno_text(errno, ebuf, sizeof(ebuf)));
         goto cleanup;
     }
@@ -415,7 +390,7 @@ int host_cache_write(struct host_cache *c, const char *key, const char *value, c
     char ebuf[128];
 
     if (c == NULL || key == NULL || value == NULL) {
-        set_error(error, "persistent cache write: %s is NULL",
+        host_set_error(error, "persistent cache write: %s is NULL",
                   c == NULL     ? "cache"
                   : key == NULL ? "key"
                                 : "value");
@@ -423,7 +398,7 @@ int host_cache_write(struct host_cache *c, const char *key, const char *value, c
     }
     len = strlen(value);
     if (len > c->max_value_size) {
-        set_error(error,
+        host_set_error(error,
                   "value of %zu bytes exceeds the persistent cache limit of %zu bytes (key " KEY_FMT ")", len,
                   c->max_value_size, key);
         goto cleanup;
@@ -435,7 +410,7 @@ int host_cache_write(struct host_cache *c, const char *key, const char *value, c
     if (kp.dir != NULL) {
         dir_fd = open_or_create_dir_at(c->root_fd, kp.dir, &created);
         if (dir_fd < 0) {
-            set_error(error, "cannot write persistent cache key " KEY_FMT ": directory %s/%s: %s", key,
+            host_set_error(error, "cannot write persistent cache key " KEY_FMT ": directory %s/%s: %s", key,
                       c->root_path, kp.dir, errno_text(errno, ebuf, sizeof(ebuf)));
             goto cleanup;
         }
@@ -443,25 +418,25 @@ int host_cache_write(struct host_cache *c, const char *key, const char *value, c
     }
     tmp_fd = create_temp(target_fd, &tmp_name);
     if (tmp_fd < 0) {
-        set_error(error, "cannot write persistent cache key " KEY_FMT ": temporary file: %s", key,
+        host_set_error(error, "cannot write persistent cache key " KEY_FMT ": temporary file: %s", key,
                   errno_text(errno, ebuf, sizeof(ebuf)));
         goto cleanup;
     }
     /* The value must be on disk before the rename makes it visible, or a crash could expose a hole. */
     if (write_all(tmp_fd, value, len) != 0 || fsync(tmp_fd) != 0) {
-        set_error(error, "cannot write persistent cache key " KEY_FMT ": %s", key,
+        host_set_error(error, "cannot write persistent cache key " KEY_FMT ": %s", key,
                   errno_text(errno, ebuf, sizeof(ebuf)));
         goto cleanup;
     }
     if (close(tmp_fd) != 0) {
         tmp_fd = -1;
-        set_error(error, "cannot write persistent cache key " KEY_FMT ": %s", key,
+        host_set_error(error, "cannot write persistent cache key " KEY_FMT ": %s", key,
                   errno_text(errno, ebuf, sizeof(ebuf)));
         goto cleanup;
     }
     tmp_fd = -1;
     if (renameat(target_fd, tmp_name, target_fd, kp.file) != 0) {
-        set_error(error, "cannot write persistent cache key " KEY_FMT ": rename: %s", key,
+        host_set_error(error, "cannot write persistent cache key " KEY_FMT ": rename: %s", key,
                   errno_text(errno, ebuf, sizeof(ebuf)));
         goto cleanup;
     }
@@ -469,7 +444,7 @@ int host_cache_write(struct host_cache *c, const char *key, const char *value, c
     tmp_name = NULL; /* renamed: nothing to remove any more */
     /* The rename is only durable once the directory holding it is. */
     if (fsync(target_fd) != 0) {
-        set_error(error, "persistent cache key " KEY_FMT " written but not synced: %s", key,
+        host_set_error(error, "persistent cache key " KEY_FMT " written but not synced: %s", key,
                   errno_text(errno, ebuf, sizeof(ebuf)));
         goto cleanup;
     }
@@ -495,7 +470,7 @@ static char *empty_value(char **error)
 {
     char *s = _malloc(1);
     if (s == NULL) {
-        set_error(error, "out of memory");
+        host_set_error(error, "out of memory");
         return NULL;
     }
     s[0] = '\0';
@@ -515,7 +490,7 @@ char *host_cache_read(struct host_cache *c, const char *key, char **error)
     char ebuf[128];
 
     if (c == NULL || key == NULL) {
-        set_error(error, "persistent cache read: %s is NULL", c == NULL ? "cache" : "key");
+        host_set_error(error, "persistent cache read: %s is NULL", c == NULL ? "cache" : "key");
         goto cleanup;
     }
     if (key_to_path(key, &kp, error) != 0) {
@@ -527,7 +502,7 @@ char *host_cache_read(struct host_cache *c, const char *key, char **error)
             if (errno == ENOENT) {
                 result = empty_value(error);
             } else {
-                set_error(error, "cannot read persistent cache key " KEY_FMT ": directory %s/%s: %s", key,
+                host_set_error(error, "cannot read persistent cache key " KEY_FMT ": directory %s/%s: %s", key,
                           c->root_path, kp.dir, errno_text(errno, ebuf, sizeof(ebuf)));
             }
             goto cleanup;
@@ -539,22 +514,22 @@ char *host_cache_read(struct host_cache *c, const char *key, char **error)
         if (errno == ENOENT) {
             result = empty_value(error);
         } else {
-            set_error(error, "cannot read persistent cache key " KEY_FMT ": %s", key,
+            host_set_error(error, "cannot read persistent cache key " KEY_FMT ": %s", key,
                       errno_text(errno, ebuf, sizeof(ebuf)));
         }
         goto cleanup;
     }
     if (fstat(fd, &st) != 0) {
-        set_error(error, "cannot read persistent cache key " KEY_FMT ": %s", key,
+        host_set_error(error, "cannot read persistent cache key " KEY_FMT ": %s", key,
                   errno_text(errno, ebuf, sizeof(ebuf)));
         goto cleanup;
     }
     if (!S_ISREG(st.st_mode)) {
-        set_error(error, "cannot read persistent cache key " KEY_FMT ": not a regular file", key);
+        host_set_error(error, "cannot read persistent cache key " KEY_FMT ": not a regular file", key);
         goto cleanup;
     }
     if ((unsigned long long)st.st_size > c->max_value_size) {
-        set_error(error,
+        host_set_error(error,
                   "stored value of %lld bytes exceeds the persistent cache limit of %zu bytes "
                   "(key " KEY_FMT ")",
                   (long long)st.st_size, c->max_value_size, key);
@@ -564,7 +539,7 @@ char *host_cache_read(struct host_cache *c, const char *key, char **error)
     size = (size_t)st.st_size;
     value = _malloc(size + 1);
     if (value == NULL) {
-        set_error(error, "out of memory");
+        host_set_error(error, "out of memory");
         goto cleanup;
     }
     while (got < size) {
@@ -573,7 +548,7 @@ char *host_cache_read(struct host_cache *c, const char *key, char **error)
             if (errno == EINTR) {
                 continue;
             }
-            set_error(error, "cannot read persistent cache key " KEY_FMT ": %s", key,
+            host_set_error(error, "cannot read persistent cache key " KEY_FMT ": %s", key,
                       errno_text(errno, ebuf, sizeof(ebuf)));
             goto cleanup;
         }

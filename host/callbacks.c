@@ -10,6 +10,7 @@
 #include <time.h>
 
 #include "callbacks.h"
+#include "error.h"
 #include "log.h"
 #include "rtloader_mem.h"
 #include "sender.h"
@@ -273,10 +274,8 @@ static int compile_patterns(char **specs, struct pattern_list *p, const char *ke
         } else if (strncmp(*s, "kube_namespace:", 15) == 0) {
             list = &p->namespace_, count = &p->namespace_count, re = *s + 15;
         } else {
-            if (asprintf(error, "%s: '%s' must start with name:, image: or kube_namespace:", key,
-                         *s) < 0) {
-                *error = NULL;
-            }
+            host_set_error(error, "%s: '%s' must start with name:, image: or kube_namespace:", key,
+                           *s);
             return -1;
         }
         regex_t *grown = realloc(*list, (*count + 1) * sizeof(regex_t));
@@ -285,9 +284,7 @@ static int compile_patterns(char **specs, struct pattern_list *p, const char *ke
         }
         *list = grown;
         if (regcomp(&grown[*count], re, REG_EXTENDED | REG_NOSUB) != 0) {
-            if (asprintf(error, "%s: '%s' is not a valid regular expression", key, *s) < 0) {
-                *error = NULL;
-            }
+            host_set_error(error, "%s: '%s' is not a valid regular expression", key, *s);
             return -1;
         }
         (*count)++;

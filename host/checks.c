@@ -8,6 +8,7 @@
 #include <time.h>
 
 #include "checks.h"
+#include "error.h"
 #include "log.h"
 #include "sender.h"
 
@@ -54,9 +55,7 @@ static int load_class(rtloader_t *rt, const char *name, rtloader_pyobject_t **mo
     ok = get_class(rt, name, module, klass);
     if (!ok) {
         char *plain_error = copy_error(rt);
-        if (asprintf(error, "%s\n%s", plain_error, wheel_error) < 0) {
-            *error = NULL;
-        }
+        host_set_error(error, "%s\n%s", plain_error, wheel_error);
         free(plain_error);
     }
     free(wheel_error);
@@ -90,13 +89,10 @@ static rtloader_pyobject_t *instantiate(rtloader_t *rt, const struct host_config
     }
     free(agent_config);
     char *old_error = copy_error(rt);
-    if (asprintf(error,
-                 "could not invoke '%s' python check constructor. New constructor API returned:\n"
-                 "%sDeprecated constructor API returned:\n%s",
-                 name, new_error, old_error)
-        < 0) {
-        *error = NULL;
-    }
+    host_set_error(error,
+                   "could not invoke '%s' python check constructor. New constructor API returned:\n"
+                   "%sDeprecated constructor API returned:\n%s",
+                   name, new_error, old_error);
     free(new_error);
     free(old_error);
     return NULL;

@@ -10,6 +10,7 @@
 #    define _GNU_SOURCE /* pipe2, strerror_r (GNU variant), posix_spawn_file_actions_addclosefrom_np */
 #endif
 
+#include "error.h"
 #include "subprocess.h"
 
 #include <errno.h>
@@ -42,31 +43,6 @@ struct capture {
     size_t len;
     size_t cap;
 };
-
-static void set_error(char **error, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-
-static void set_error(char **error, const char *fmt, ...)
-{
-    va_list ap;
-    int len;
-    char *msg = NULL;
-
-    if (error == NULL) {
-        return;
-    }
-    va_start(ap, fmt);
-    len = vsnprintf(NULL, 0, fmt, ap);
-    va_end(ap);
-    if (len >= 0) {
-        msg = malloc((size_t)len + 1);
-    }
-    if (msg != NULL) {
-        va_start(ap, fmt);
-        vsnprintf(msg, (size_t)len + 1, fmt, ap);
-        va_end(ap);
-    }
-    *error = msg != NULL ? msg : strdup("out of memory");
-}
 
 static void close_fd(int *fd)
 {
@@ -187,7 +163,7 @@ int host_subprocess_run(char *const argv[], char *const env[], size_t max_output
     char ebuf[128];
 
     if (result == NULL || argv == NULL || argv[0] == NULL) {
-        set_error(error, "invalid arguments: %s is NULL",
+        host_set_error(error, "invalid arguments: %s is NULL",
                   result == NULL ? "result"
                   : argv == NULL ? "argv"
                                  : "argv[0]");
@@ -201,11 +177,11 @@ int host_subprocess_run(char *const argv[], char *const env[], size_t max_output
     }
 
     if (make_pipe(out_pipe) != 0 || make_pipe(err_pipe) != 0) {
-        set_error(error, "cannot run %s: pipe: %s", argv[0], strerror_r(errno, ebuf, sizeof(ebuf)));
+        host_set_error(error, "cannot run %s: pipe: %s", argv[0], strerror_r(errno, ebuf, sizeof(ebuf)));
         goto cleanup;
     }
     if ((spawn_rc = posix_spawn_file_actions_init(&actions)) != 0) {
-        set_error(error, "cannot run %s: %s", argv[0], strerror_r(spawn_rc, ebuf, sizeof(ebuf)));
+        host_set_error(error, "cannot run %s: %s", argv[0], strerror_r(spawn_rc, ebuf, sizeof(ebuf)));
         goto cleanup;
     }
     actions_init = 1;
@@ -224,11 +200,11 @@ int host_subprocess_run(char *const argv[], char *const env[], size_t max_output
     }
 #endif
     if (spawn_rc != 0) {
-        set_error(error, "cannot run %s: %s", argv[0], strerror_r(spawn_rc, ebuf, sizeof(ebuf)));
+        host_set_error(error, "cannot run %s: %s", argv[0], strerror_r(spawn_rc, ebuf, sizeof(ebuf)));
         goto cleanup;
     }
     if ((spawn_rc = posix_spawnattr_init(&attr)) != 0) {
-        set_error(error, "cannot run %s: %s", argv[0], strerror_r(spawn_rc, ebuf, sizeof(ebuf)));
+        host_set_error(error, "cannot run %s: %s", argv[0], strerror_r(spawn_rc, ebuf, sizeof(ebuf)));
         goto cleanup;
     }
     attr_init = 1;
@@ -247,7 +223,7 @@ int host_subprocess_run(char *const argv[], char *const env[], size_t max_output
         spawn_rc = posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
     }
     if (spawn_rc != 0) {
-        set_error(error, "cannot run %s: %s", argv[0], strerror_r(spawn_rc, ebuf, sizeof(ebuf)));
+        host_set_error(error, "cannot run %s: %s", argv[0], strerror_r(spawn_rc, ebuf, sizeof(ebuf)));
         goto cleanup;
     }
 
@@ -255,9 +231,9 @@ int host_subprocess_run(char *const argv[], char *const env[], size_t max_output
     if (spawn_rc != 0) {
         pid = -1;
         if (spawn_rc == ENOENT) {
-            set_error(error, "command not found: %s", argv[0]);
+            host_set_error(error, "command not found: %s", argv[0]);
         } else {
-            set_error(error, "cannot run %s: %s", argv[0], strerror_r(spawn_rc, ebuf, sizeof(ebuf)));
+            host_set_error(error, "cannot run %s: %s", argv[0], strerror_r(spawn_rc, ebuf, sizeof(ebuf)));
         }
         goto cleanup;
     }
@@ -283,7 +259,7 @@ int host_subprocess_run(char *const argv[], char *const env[], size_t max_output
             if (errno == EINTR) {
                 continue;
             }
-            set_error(error, "cannot read the output of %s: poll: %s", argv[0],
+            host_set_error(error, "cannot read the output of %s: poll: %s", argv[0],
                       strerror_r(errno, ebuf, sizeof(ebuf)));
             goto cleanup;
         }
@@ -296,11 +272,11 @@ int host_subprocess_run(char *const argv[], char *const env[], size_t max_output
             if (r == 0) {
                 close_fd(&caps[i].fd);
             } else if (r == -2) {
-                set_error(error, "output of %s on %s exceeded the limit of %zu bytes; the process was killed",
+                host_set_error(error, "output of %s on %s exceeded the limit of %zu bytes; the process was killed",
                           argv[0], caps[i].name, max_output);
                 goto cleanup;
             } else if (r < 0) {
-                set_error(error, "cannot read the %s of %s: %s", caps[i].name, argv[0],
+                host_set_error(error, "cannot read the %s of %s: %s", caps[i].name, argv[0],
                           strerror_r(errno, ebuf, sizeof(ebuf)));
                 goto cleanup;
             }
@@ -308,7 +284,7 @@ int host_subprocess_run(char *const argv[], char *const env[], size_t max_output
     }
 
     if (reap(pid, &status) != 0) {
-        set_error(error, "cannot get the exit status of %s: %s", argv[0],
+        host_set_error(error, "cannot get the exit status of %s: %s", argv[0],
                   strerror_r(errno, ebuf, sizeof(ebuf)));
         pid = -1; /* nothing left to reap: don't kill a pid that may already be reused */
         goto cleanup;
@@ -317,7 +293,7 @@ int host_subprocess_run(char *const argv[], char *const env[], size_t max_output
     out = capture_finish(&caps[0]);
     err = capture_finish(&caps[1]);
     if (out == NULL || err == NULL) {
-        set_error(error, "out of memory");
+        host_set_error(error, "out of memory");
         goto cleanup;
     }
     result->out = out;
