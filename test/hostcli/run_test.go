@@ -5,6 +5,7 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"syscall"
 	"testing"
@@ -148,11 +149,30 @@ func TestCheckStats(t *testing.T) {
 	if len(withField(where(objs, "metric", ""), "name", "rtloader.allocations")) == 0 {
 		t.Errorf("no rtloader.allocations metric with --stats\n%s", r)
 	}
+	wantBalanced(t, summary.str("message"))
 
 	r = tr.check("raising", "--stats")
 	wantCode(t, r, 1)
 	summary = one(t, where(r.lines(t), "summary", ""), "summary")
 	wantContains(t, "summary", summary.str("message"), "1 runs (1 failed)")
+	wantBalanced(t, summary.str("message"))
+}
+
+// wantBalanced reads "<a> allocations (...), <f> frees (...), <n> bytes in use"
+// from a summary: every buffer that crossed the API (the host's strings
+// included) was freed once the checks were released.
+func wantBalanced(t *testing.T, message string) {
+	t.Helper()
+	m := regexp.MustCompile(`(\d+) allocations \(\d+ bytes\), (\d+) frees \(\d+ bytes\), (-?\d+) bytes in use`).FindStringSubmatch(message)
+	if m == nil {
+		t.Fatalf("no allocation counters in the summary %q", message)
+	}
+	if m[1] != m[2] || m[3] != "0" {
+		t.Errorf("unbalanced rtloader memory: %s allocations, %s frees, %s bytes in use", m[1], m[2], m[3])
+	}
+	if m[1] == "0" {
+		t.Errorf("no allocation counted at all: is the memory tracker on? %q", message)
+	}
 }
 
 // Without --stats and memtrack, `check` prints no summary and no rtloader.* metrics.
