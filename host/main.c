@@ -382,6 +382,10 @@ static int command_run(struct runtime *r)
     if (status != EXIT_OK) {
         return status;
     }
+    if (count == 0) {
+        host_log(DATADOG_AGENT_WARNING, "no check instance loaded from %s: waiting for a signal",
+                 r->cfg.confd_path);
+    }
     struct scheduler_options options = {
         .workers = r->cfg.check_runners,
         .cancel_grace_s = CANCEL_GRACE_S,
