@@ -40,6 +40,7 @@ struct options {
     const char *config_file;
     const char *confd;
     const char *log_level;
+    const char *python_home;
     int times;
     double interval;
     enum sender_format format;
@@ -71,6 +72,7 @@ static const char usage_check[]
       "      --format F         table (default) or json (one JSON object per line)\n"
       "      --stats            print the memory tracker summary at exit\n"
       "      --log-level L      trace, debug, info, warn, error, critical or off\n"
+      "      --python-home DIR  the Python installation to use (overrides python_home)\n"
       "  -h, --help             this help\n"
       "\n"
       "exit codes: 0 every run succeeded, 1 a run or a load failed, 2 usage,\n"
@@ -88,6 +90,7 @@ static const char usage_run[]
       "      --format F         table (default) or json\n"
       "      --stats            print the memory tracker summary at exit\n"
       "      --log-level L      overrides log_level\n"
+      "      --python-home DIR  the Python installation to use (overrides python_home)\n"
       "  -h, --help             this help\n";
 
 static const char usage_info[]
@@ -97,6 +100,7 @@ static const char usage_info[]
       "\n"
       "  -c, --config FILE      the datadog.yaml (python_home selects the Python)\n"
       "      --confd DIR        overrides confd_path\n"
+      "      --python-home DIR  the Python installation to use (overrides python_home)\n"
       "  -h, --help             this help\n";
 
 static int usage_error(const char *usage, const char *fmt, const char *arg)
@@ -121,7 +125,16 @@ static bool parse_positive(const char *text, double *out)
 /* Returns -1 when parsing succeeded, else the exit code to return. */
 static int parse_options(int argc, char **argv, struct options *o)
 {
-    enum { OPT_CONFIG = 256, OPT_TIMES, OPT_INTERVAL, OPT_FORMAT, OPT_STATS, OPT_LOG_LEVEL, OPT_CONFD };
+    enum {
+        OPT_CONFIG = 256,
+        OPT_TIMES,
+        OPT_INTERVAL,
+        OPT_FORMAT,
+        OPT_STATS,
+        OPT_LOG_LEVEL,
+        OPT_CONFD,
+        OPT_PYTHON_HOME
+    };
     static const struct option long_options[] = {
         {"confd", required_argument, NULL, OPT_CONFD},
         {"config", required_argument, NULL, OPT_CONFIG},
@@ -130,6 +143,7 @@ static int parse_options(int argc, char **argv, struct options *o)
         {"format", required_argument, NULL, OPT_FORMAT},
         {"stats", no_argument, NULL, OPT_STATS},
         {"log-level", required_argument, NULL, OPT_LOG_LEVEL},
+        {"python-home", required_argument, NULL, OPT_PYTHON_HOME},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
@@ -152,6 +166,7 @@ static int parse_options(int argc, char **argv, struct options *o)
             }
             break;
         case OPT_CONFD: o->confd = optarg; break;
+        case OPT_PYTHON_HOME: o->python_home = optarg; break;
         case OPT_CONFIG: o->config_file = optarg; break;
         case OPT_TIMES:
             if (!parse_positive(optarg, &number) || number < 1 || number > 1e6
@@ -237,6 +252,10 @@ static int start(const struct options *o, struct runtime *r)
         free(r->cfg.confd_path);
         r->cfg.confd_path = strdup(o->confd);
     }
+    if (o->python_home != NULL) {
+        free(r->cfg.python_home);
+        r->cfg.python_home = strdup(o->python_home);
+    }
     host_log_set_level(o->log_level != NULL ? host_log_level_from_name(o->log_level)
                                             : r->cfg.log_level);
     if (r->cfg.c_core_dump || r->cfg.c_stacktrace_collection) {
@@ -285,7 +304,11 @@ static int start(const struct options *o, struct runtime *r)
     char path[PATH_MAX + 32];
     char *confd_copy = strdup(r->cfg.confd_path);
     if (confd_copy != NULL) {
-        snprintf(path, sizeof(path), "%s/checks.d", dirname(confd_copy));
+        /* absolute: a check may change the working directory */
+        char absolute[PATH_MAX];
+        const char *parent = dirname(confd_copy);
+        snprintf(path, sizeof(path), "%s/checks.d",
+                 realpath(parent, absolute) != NULL ? absolute : parent);
         add_python_path(r->rt, path);
         free(confd_copy);
     }

@@ -436,11 +436,19 @@ void sender_register(rtloader_t *rt)
 
 static void print_number(FILE *out, double v)
 {
-    if (isfinite(v)) {
-        fprintf(out, "%.17g", v);
-    } else {
+    if (!isfinite(v)) {
         fputs("null", out); /* JSON has no NaN */
+        return;
     }
+    /* the shortest text that reads back as the same double: 0.35, not 0.34999999999999998 */
+    char text[40];
+    for (int precision = 15; precision <= 17; precision++) {
+        snprintf(text, sizeof(text), "%.*g", precision, v);
+        if (strtod(text, NULL) == v) {
+            break;
+        }
+    }
+    fputs(text, out);
 }
 
 /* Caller holds `lock`. */

@@ -296,3 +296,23 @@ func TestInfo(t *testing.T) {
 		t.Errorf("checks.d must come before the embedded package in sys.path: %s", sysPath)
 	}
 }
+
+// --python-home picks the Python for this invocation, over python_home of the
+// config; a directory that is no Python installation is a runtime error (4).
+func TestPythonHomeOption(t *testing.T) {
+	tr := newTree(t, true)
+	r := run(t, tr.dir, "info", "-c", tr.config, "--python-home", "/nonexistent/python")
+	wantCode(t, r, 4)
+	wantContains(t, "stderr", r.stderr, "'/nonexistent/python' is not a Python 3 installation")
+
+	// scripts/run-tests.sh names the home and version of each pass
+	home, version := os.Getenv("RTLOADER_TEST_PYTHON_HOME"), os.Getenv("RTLOADER_TEST_PYTHON_VERSION")
+	if home == "" || version == "" {
+		t.Log("no RTLOADER_TEST_PYTHON_HOME/VERSION: only the error case was checked")
+		return
+	}
+	r = run(t, tr.dir, "info", "--python-home", home)
+	wantCode(t, r, 0)
+	wantContains(t, "stdout", r.stdout, "python home:    "+home)
+	wantContains(t, "stdout", r.stdout, "python version: "+version+".")
+}
