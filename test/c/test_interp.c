@@ -5,6 +5,7 @@
  */
 #include "rtl_test.h"
 
+#include <dlfcn.h>
 #include <pthread.h>
 #include <string.h>
 #include <unistd.h>
@@ -189,6 +190,91 @@ static void *gil_thread(void *arg)
     return NULL;
 }
 
+/*
+ * The Python thread states of the interpreter, counted through libpython's
+ * own API (the backend loaded it RTLD_GLOBAL). Caller holds the GIL.
+ */
+static int count_thread_states(void)
+{
+    void *(*main_interp)(void) = (void *(*)(void))dlsym(RTLD_DEFAULT, "PyInterpreterState_Main");
+    void *(*head)(void *) = (void *(*)(void *))dlsym(RTLD_DEFAULT, "PyInterpreterState_ThreadHead");
+    void *(*next)(void *) = (void *(*)(void *))dlsym(RTLD_DEFAULT, "PyThreadState_Next");
+    assert_non_null(main_interp);
+    assert_non_null(head);
+    assert_non_null(next);
+    int count = 0;
+    for (void *ts = head(main_interp()); ts != NULL; ts = next(ts)) {
+        count++;
+    }
+    return count;
+}
+
+static pthread_mutex_t kept_lock = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t kept_cond = PTHREAD_COND_INITIALIZER;
+static int kept_stage; /* 1: the thread released the GIL and waits; 2: it may exit */
+static int kept_results[3];
+
+static void *kept_state_thread(void *arg)
+{
+    (void)arg;
+    rtloader_gilstate_t g = ensure_gil(rtl_test_rt);
+    kept_results[0] = run_simple_string(rtl_test_rt, "import threading\n"
+                                                     "rtl_local = threading.local()\n"
+                                                     "rtl_local.mark = 'kept'\n");
+    release_gil(rtl_test_rt, g);
+    g = ensure_gil(rtl_test_rt);
+    kept_results[1] = g == DATADOG_AGENT_RTLOADER_GIL_UNLOCKED;
+    /* the same thread state: its threading.local values are still there */
+    kept_results[2] = run_simple_string(rtl_test_rt, "assert rtl_local.mark == 'kept'\n");
+    release_gil(rtl_test_rt, g);
+    pthread_mutex_lock(&kept_lock);
+    kept_stage = 1;
+    pthread_cond_broadcast(&kept_cond);
+    while (kept_stage != 2) {
+        pthread_cond_wait(&kept_cond, &kept_lock);
+    }
+    pthread_mutex_unlock(&kept_lock);
+    return NULL;
+}
+
+/* ensure_gil keeps a thread's Python thread state between calls and drops it when the thread exits. */
+static void interp_ensure_gil_keeps_thread_state_until_thread_exit(void **state)
+{
+    (void)state;
+    rtloader_gilstate_t g = ensure_gil(rtl_test_rt);
+    int before = count_thread_states();
+    release_gil(rtl_test_rt, g);
+
+    pthread_t t;
+    kept_stage = 0;
+    assert_int_equal(pthread_create(&t, NULL, kept_state_thread, NULL), 0);
+    pthread_mutex_lock(&kept_lock);
+    while (kept_stage != 1) {
+        pthread_cond_wait(&kept_cond, &kept_lock);
+    }
+    pthread_mutex_unlock(&kept_lock);
+
+    g = ensure_gil(rtl_test_rt);
+    int while_alive = count_thread_states();
+    release_gil(rtl_test_rt, g);
+
+    pthread_mutex_lock(&kept_lock);
+    kept_stage = 2;
+    pthread_cond_broadcast(&kept_cond);
+    pthread_mutex_unlock(&kept_lock);
+    assert_int_equal(pthread_join(t, NULL), 0);
+
+    g = ensure_gil(rtl_test_rt);
+    int after = count_thread_states();
+    release_gil(rtl_test_rt, g);
+
+    assert_int_equal(kept_results[0], 1);
+    assert_int_equal(kept_results[1], 1);
+    assert_int_equal(kept_results[2], 1);
+    assert_int_equal(while_alive, before + 1); /* released, yet kept */
+    assert_int_equal(after, before);           /* deleted with its thread */
+}
+
 /* Another thread blocks in ensure_gil while this one holds the GIL, and runs once it is released. */
 static void interp_release_gil_lets_another_thread_run(void **state)
 {
@@ -250,6 +336,7 @@ static const struct CMUnitTest tests[] = {
     RTL_TEST(interp_get_none_is_borrowed_none),
     RTL_TEST_NOGIL(interp_ensure_gil_is_reentrant),
     RTL_TEST_NOGIL(interp_release_gil_lets_another_thread_run),
+    RTL_TEST_NOGIL(interp_ensure_gil_keeps_thread_state_until_thread_exit),
     RTL_TEST(interp_rtloader_free_uses_the_rtloader_allocator),
     RTL_TEST(interp_pymem_stats_zero_when_not_enabled),
 };
