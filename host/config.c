@@ -4,6 +4,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <limits.h>
+#include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -311,7 +312,7 @@ static int load_check_file(const char *file, struct check_config *out, char **er
         }
         double interval = HOST_DEFAULT_MIN_COLLECTION_INTERVAL;
         const struct value *mci = value_get(inst, "min_collection_interval");
-        if (!value_as_double(mci, interval, &interval) || interval <= 0) {
+        if (!value_as_double(mci, interval, &interval) || !isfinite(interval) || interval <= 0) {
             *error = error_at(file, mci->line,
                               "'min_collection_interval' must be a positive number of seconds");
             goto done;

@@ -233,12 +233,21 @@ static bool next_event(struct loader *l, yaml_event_t *ev)
     return false;
 }
 
-/* A deep copy for an alias, counted against the node budget. */
-static struct value *copy_node(struct loader *l, const struct value *src, int line)
+/*
+ * A deep copy for an alias, landing at `depth`: counted against the node
+ * budget and the depth limit (an alias of a deep node, used deep, nests
+ * deeper than either part alone).
+ */
+static struct value *copy_node(struct loader *l, const struct value *src, int line, int depth)
 {
     if (++l->nodes > MAX_NODES) {
         set_error(l, line, "document too large (more than %d nodes once aliases are expanded)",
                   MAX_NODES);
+        return NULL;
+    }
+    if (depth > MAX_DEPTH) {
+        set_error(l, line, "document nested deeper than %d levels once aliases are expanded",
+                  MAX_DEPTH);
         return NULL;
     }
     struct value *v = NULL;
@@ -248,7 +257,7 @@ static struct value *copy_node(struct loader *l, const struct value *src, int li
     case VALUE_MAP:
         v = value_new(src->type, src->line);
         for (size_t i = 0; v != NULL && i < src->u.children.count; i++) {
-            struct value *item = copy_node(l, src->u.children.items[i], line);
+            struct value *item = copy_node(l, src->u.children.items[i], line, depth + 1);
             if (item == NULL || !value_append(v, src->type == VALUE_MAP ? src->u.children.keys[i]
                                                                         : NULL,
                                               item)) {
@@ -287,12 +296,16 @@ static bool remember_anchor(struct loader *l, const yaml_char_t *name, const str
 
 static struct value *load_node(struct loader *l, yaml_event_t *ev, int depth);
 
-/* `<<: *base` (or a list of maps): copies the keys the map does not set itself. */
-static bool merge_into(struct loader *l, struct value *map, const struct value *src, int line)
+/*
+ * `<<: *base` (or a list of maps): copies the keys the map does not set
+ * itself; `depth` is the map's.
+ */
+static bool merge_into(struct loader *l, struct value *map, const struct value *src, int line,
+                       int depth)
 {
     if (src->type == VALUE_LIST) {
         for (size_t i = 0; i < src->u.children.count; i++) {
-            if (!merge_into(l, map, src->u.children.items[i], line)) {
+            if (!merge_into(l, map, src->u.children.items[i], line, depth)) {
                 return false;
             }
         }
@@ -306,7 +319,7 @@ static bool merge_into(struct loader *l, struct value *map, const struct value *
         if (value_get(map, src->u.children.keys[i]) != NULL) {
             continue;
         }
-        struct value *item = copy_node(l, src->u.children.items[i], line);
+        struct value *item = copy_node(l, src->u.children.items[i], line, depth + 1);
         if (item == NULL || !value_append(map, src->u.children.keys[i], item)) {
             value_free(item);
             return false;
@@ -381,7 +394,7 @@ static struct value *load_collection(struct loader *l, yaml_event_t *start, int 
         }
     }
     for (size_t i = 0; i < merge_count; i++) {
-        if (!merge_into(l, v, merges[i], line)) {
+        if (!merge_into(l, v, merges[i], line, depth)) {
             goto fail;
         }
     }
@@ -420,7 +433,7 @@ static struct value *load_node(struct loader *l, yaml_event_t *ev, int depth)
         if (a == NULL) {
             set_error(l, line, "unknown alias *%s", (const char *)ev->data.alias.anchor);
         } else {
-            v = copy_node(l, a->node, line);
+            v = copy_node(l, a->node, line, depth);
         }
     } else {
         set_error(l, line, "unexpected YAML event");

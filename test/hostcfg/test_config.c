@@ -576,7 +576,7 @@ static void confd_instance_not_a_map(void **state)
 static void confd_min_collection_interval_invalid(void **state)
 {
     (void)state;
-    const char *bad[] = {"-1", "0", "soon", "true", "[1]", "\"15\""};
+    const char *bad[] = {"-1", "0", "soon", "true", "[1]", "\"15\"", ".inf", ".nan", "-.inf"};
     for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
         char yaml[128];
         snprintf(yaml, sizeof(yaml), "instances:\n  - host: a\n  - host: b\n    min_collection_interval: %s\n",
@@ -937,6 +937,32 @@ static void yaml_deep_nesting_bounded(void **state)
     free(doc);
 }
 
+/* An alias of a deep node, used deep, nests past the limit only once expanded. */
+static void yaml_deep_alias_bounded(void **state)
+{
+    (void)state;
+    size_t depth = 150; /* each half alone is within the 200 levels */
+    char *doc = malloc(4 * depth + 32);
+    assert_non_null(doc);
+    char *p = doc;
+    p += sprintf(p, "a: &a ");
+    memset(p, '[', depth), p += depth;
+    *p++ = '1';
+    memset(p, ']', depth), p += depth;
+    p += sprintf(p, "\nb: ");
+    memset(p, '[', depth), p += depth;
+    p += sprintf(p, "*a");
+    memset(p, ']', depth), p += depth;
+    strcpy(p, "\n");
+    char *error = NULL;
+    struct value *root = yaml_load_string(doc, "alias.yaml", &error);
+    assert_null(root);
+    assert_non_null(error);
+    assert_non_null(strstr(error, "alias.yaml:2: document nested deeper than 200 levels"));
+    free(error);
+    free(doc);
+}
+
 /* ------------------------------------------------------------------ */
 /* check ids                                                           */
 
@@ -1048,6 +1074,7 @@ int main(void)
         T(yaml_value_get_and_paths),
         T(yaml_empty_document),
         T(yaml_billion_laughs_bounded),
+        T(yaml_deep_alias_bounded),
         T(yaml_deep_nesting_bounded),
         T(check_id_format_and_stability),
         T(check_id_known_values),
