@@ -6,11 +6,13 @@
 BUILD_DIR ?= build
 ASAN_BUILD_DIR ?= build-asan
 CLANG_BUILD_DIR ?= build-clang
+FUZZ_BUILD_DIR ?= build-fuzz
+FUZZ_SECONDS ?= 20
 CMAKE_FLAGS ?=
 JOBS ?= $(shell nproc)
 GO ?= $(shell command -v go 2>/dev/null || echo /usr/lib/go-1.19/bin/go)
 
-.PHONY: all deps build run test test-asan test-clang bench clean
+.PHONY: all deps build run test test-asan test-clang fuzz-build fuzz fuzz-replay bench clean
 
 all: build
 
@@ -39,8 +41,20 @@ test-clang: deps
 	cmake --build $(CLANG_BUILD_DIR) -j$(JOBS)
 	ctest --test-dir $(CLANG_BUILD_DIR) --output-on-failure -L once
 
+# libFuzzer targets (clang), FUZZ_SECONDS per target: docs/fuzzing.md
+fuzz-build: deps
+	cmake -S . -B $(FUZZ_BUILD_DIR) -DCMAKE_C_COMPILER=clang -DRTLOADER_FUZZ=ON -DRTLOADER_BUILD_TESTS=OFF -DRTLOADER_BUILD_BENCH=OFF $(CMAKE_FLAGS) >/dev/null
+	cmake --build $(FUZZ_BUILD_DIR) -j$(JOBS) --target fuzz_targets
+
+fuzz: fuzz-build
+	@scripts/run-fuzz.sh $(FUZZ_BUILD_DIR) $(FUZZ_SECONDS)
+
+# Every saved reproducer once: deterministic, so CI runs it.
+fuzz-replay: fuzz-build
+	@scripts/run-fuzz.sh --replay $(FUZZ_BUILD_DIR)
+
 bench: build
 	@scripts/run-bench.sh $(BUILD_DIR)
 
 clean:
-	rm -rf $(BUILD_DIR) $(ASAN_BUILD_DIR) $(CLANG_BUILD_DIR)
+	rm -rf $(BUILD_DIR) $(ASAN_BUILD_DIR) $(CLANG_BUILD_DIR) $(FUZZ_BUILD_DIR)

@@ -52,14 +52,19 @@ void value_free(struct value *v)
 bool value_append(struct value *container, const char *key, struct value *item)
 {
     size_t n = container->u.children.count;
-    struct value **items = realloc(container->u.children.items, (n + 1) * sizeof(*items));
-    if (items == NULL) {
+    /* The arrays hold the smallest power of two >= count entries: they grow
+     * (double) only when count is 0 or a power of two, so n appends copy O(n)
+     * entries in all, whether or not realloc can grow in place. */
+    bool full = (n & (n - 1)) == 0;
+    size_t cap = n == 0 ? 1 : 2 * n;
+    struct value **items = container->u.children.items;
+    if (full && (items = realloc(items, cap * sizeof(*items))) == NULL) {
         return false;
     }
     container->u.children.items = items;
     if (container->type == VALUE_MAP) {
-        char **keys = realloc(container->u.children.keys, (n + 1) * sizeof(*keys));
-        if (keys == NULL) {
+        char **keys = container->u.children.keys;
+        if (full && (keys = realloc(keys, cap * sizeof(*keys))) == NULL) {
             return false;
         }
         container->u.children.keys = keys;

@@ -21,6 +21,9 @@
  * document must not exhaust memory). */
 #define MAX_NODES 1000000
 #define MAX_DEPTH 200
+/* Text (strings and keys) that alias copies may add: the node budget alone
+ * lets a few KB of YAML expand a long string a million times. */
+#define MAX_COPIED_BYTES (64 * 1024 * 1024)
 
 struct anchor {
     struct anchor *next;
@@ -33,6 +36,7 @@ struct loader {
     const char *name;
     char *error;
     size_t nodes;
+    size_t copied_bytes;
     struct anchor *anchors;
     struct value *merged; /* merge sources: anchors may still point into them */
 };
@@ -233,10 +237,23 @@ static bool next_event(struct loader *l, yaml_event_t *ev)
     return false;
 }
 
+/* Charges n bytes of copied text to the budget; false (with the error) past it. */
+static bool charge_bytes(struct loader *l, size_t n, int line)
+{
+    l->copied_bytes += n;
+    if (l->copied_bytes > MAX_COPIED_BYTES) {
+        set_error(l, line, "document too large (more than %d bytes of text once aliases are "
+                           "expanded)",
+                  MAX_COPIED_BYTES);
+        return false;
+    }
+    return true;
+}
+
 /*
  * A deep copy for an alias, landing at `depth`: counted against the node
- * budget and the depth limit (an alias of a deep node, used deep, nests
- * deeper than either part alone).
+ * budget, the text budget and the depth limit (an alias of a deep node, used
+ * deep, nests deeper than either part alone).
  */
 static struct value *copy_node(struct loader *l, const struct value *src, int line, int depth)
 {
@@ -252,11 +269,20 @@ static struct value *copy_node(struct loader *l, const struct value *src, int li
     }
     struct value *v = NULL;
     switch (src->type) {
-    case VALUE_STRING: v = value_new_string(src->u.string, src->line); break;
+    case VALUE_STRING:
+        if (!charge_bytes(l, strlen(src->u.string), line)) {
+            return NULL;
+        }
+        v = value_new_string(src->u.string, src->line);
+        break;
     case VALUE_LIST:
     case VALUE_MAP:
         v = value_new(src->type, src->line);
         for (size_t i = 0; v != NULL && i < src->u.children.count; i++) {
+            if (src->type == VALUE_MAP && !charge_bytes(l, strlen(src->u.children.keys[i]), line)) {
+                value_free(v);
+                return NULL;
+            }
             struct value *item = copy_node(l, src->u.children.items[i], line, depth + 1);
             if (item == NULL || !value_append(v, src->type == VALUE_MAP ? src->u.children.keys[i]
                                                                         : NULL,
@@ -297,15 +323,80 @@ static bool remember_anchor(struct loader *l, const yaml_char_t *name, const str
 static struct value *load_node(struct loader *l, yaml_event_t *ev, int depth);
 
 /*
- * `<<: *base` (or a list of maps): copies the keys the map does not set
- * itself; `depth` is the map's.
+ * The keys of a map while merges are applied (open addressing), so that
+ * merging n keys costs O(n) rather than O(n * keys of the map). Holds
+ * pointers to the map's own key strings.
  */
-static bool merge_into(struct loader *l, struct value *map, const struct value *src, int line,
-                       int depth)
+struct keyset {
+    const char **slots;
+    size_t cap, count; /* cap: 0 or a power of two */
+};
+
+static size_t key_hash(const char *s)
+{
+    size_t h = (size_t)14695981039346656037ULL;
+    for (; *s; s++) {
+        h = (h ^ (unsigned char)*s) * (size_t)1099511628211ULL;
+    }
+    return h;
+}
+
+static bool keyset_contains(const struct keyset *ks, const char *key)
+{
+    if (ks->cap == 0) {
+        return false;
+    }
+    for (size_t i = key_hash(key) & (ks->cap - 1); ks->slots[i] != NULL;
+         i = (i + 1) & (ks->cap - 1)) {
+        if (strcmp(ks->slots[i], key) == 0) {
+            return true;
+        }
+    }
+    return false;
+}
+
+static void keyset_put(const char **slots, size_t cap, const char *key)
+{
+    size_t i = key_hash(key) & (cap - 1);
+    while (slots[i] != NULL) {
+        i = (i + 1) & (cap - 1);
+    }
+    slots[i] = key;
+}
+
+/* Adds a key absent from the set; false when out of memory. */
+static bool keyset_add(struct keyset *ks, const char *key)
+{
+    if (2 * (ks->count + 1) > ks->cap) {
+        size_t cap = ks->cap != 0 ? 2 * ks->cap : 16;
+        const char **slots = calloc(cap, sizeof(*slots));
+        if (slots == NULL) {
+            return false;
+        }
+        for (size_t i = 0; i < ks->cap; i++) {
+            if (ks->slots[i] != NULL) {
+                keyset_put(slots, cap, ks->slots[i]);
+            }
+        }
+        free(ks->slots);
+        ks->slots = slots;
+        ks->cap = cap;
+    }
+    keyset_put(ks->slots, ks->cap, key);
+    ks->count++;
+    return true;
+}
+
+/*
+ * `<<: *base` (or a list of maps): copies the keys the map does not set
+ * itself; `depth` is the map's, `keys` holds its keys.
+ */
+static bool merge_into(struct loader *l, struct value *map, struct keyset *keys,
+                       const struct value *src, int line, int depth)
 {
     if (src->type == VALUE_LIST) {
         for (size_t i = 0; i < src->u.children.count; i++) {
-            if (!merge_into(l, map, src->u.children.items[i], line, depth)) {
+            if (!merge_into(l, map, keys, src->u.children.items[i], line, depth)) {
                 return false;
             }
         }
@@ -316,12 +407,21 @@ static bool merge_into(struct loader *l, struct value *map, const struct value *
         return false;
     }
     for (size_t i = 0; i < src->u.children.count; i++) {
-        if (value_get(map, src->u.children.keys[i]) != NULL) {
+        const char *key = src->u.children.keys[i];
+        if (keyset_contains(keys, key)) {
             continue;
         }
+        if (!charge_bytes(l, strlen(key), line)) {
+            return false;
+        }
         struct value *item = copy_node(l, src->u.children.items[i], line, depth + 1);
-        if (item == NULL || !value_append(map, src->u.children.keys[i], item)) {
+        if (item == NULL) {
+            return false;
+        }
+        if (!value_append(map, key, item)
+            || !keyset_add(keys, map->u.children.keys[map->u.children.count - 1])) {
             value_free(item);
+            set_error(l, line, "out of memory");
             return false;
         }
     }
@@ -393,8 +493,22 @@ static struct value *load_collection(struct loader *l, yaml_event_t *start, int 
             goto fail;
         }
     }
-    for (size_t i = 0; i < merge_count; i++) {
-        if (!merge_into(l, v, merges[i], line, depth)) {
+    if (merge_count > 0) {
+        /* the map's own keys, a repeated one once */
+        struct keyset keys = {NULL, 0, 0};
+        bool ok = true;
+        for (size_t i = 0; ok && i < v->u.children.count; i++) {
+            const char *key = v->u.children.keys[i];
+            ok = keyset_contains(&keys, key) || keyset_add(&keys, key);
+        }
+        if (!ok) {
+            set_error(l, line, "out of memory");
+        }
+        for (size_t i = 0; ok && i < merge_count; i++) {
+            ok = merge_into(l, v, &keys, merges[i], line, depth);
+        }
+        free(keys.slots);
+        if (!ok) {
             goto fail;
         }
     }

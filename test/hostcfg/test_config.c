@@ -963,6 +963,67 @@ static void yaml_deep_alias_bounded(void **state)
     free(doc);
 }
 
+/*
+ * Few nodes, much text: a 4,000-byte string aliased 100,000 times stays
+ * under the node budget but would be 400 MB; the text budget refuses it.
+ */
+static void yaml_alias_text_bounded(void **state)
+{
+    (void)state;
+    char *doc = malloc(8192);
+    assert_non_null(doc);
+    char *p = doc;
+    p += sprintf(p, "s: &s ");
+    memset(p, 'x', 4000), p += 4000;
+    p += sprintf(p, "\nl0: &l0 [*s, *s, *s, *s, *s, *s, *s, *s, *s, *s]\n");
+    for (int level = 1; level < 5; level++) {
+        p += sprintf(p, "l%d: &l%d [", level, level);
+        for (int i = 0; i < 10; i++) {
+            p += sprintf(p, "%s*l%d", i > 0 ? ", " : "", level - 1);
+        }
+        p += sprintf(p, "]\n");
+    }
+    char *error = NULL;
+    struct value *root = yaml_load_string(doc, "text.yaml", &error);
+    assert_null(root);
+    assert_non_null(error);
+    assert_non_null(strstr(error, "document too large (more than 67108864 bytes of text"));
+    free(error);
+    free(doc);
+}
+
+/* Merging many keys is linear: 90 merges of a 10,000-key map, the map's own keys winning. */
+static void yaml_many_merges(void **state)
+{
+    (void)state;
+    size_t cap = 400000;
+    char *doc = malloc(cap);
+    assert_non_null(doc);
+    char *p = doc;
+    p += sprintf(p, "base: &b {");
+    for (int i = 0; i < 10000; i++) {
+        p += sprintf(p, "%sk%d: %d", i > 0 ? ", " : "", i, i);
+    }
+    p += sprintf(p, "}\nm:\n  k5: own\n");
+    for (int i = 0; i < 90; i++) {
+        p += sprintf(p, "  <<: *b\n");
+    }
+    assert_true((size_t)(p - doc) < cap);
+    char *error = NULL;
+    struct value *root = yaml_load_string(doc, "merge.yaml", &error);
+    assert_null(error);
+    assert_non_null(root);
+    const struct value *m = value_get(root, "m");
+    assert_non_null(m);
+    assert_int_equal(m->u.children.count, 10000);
+    const struct value *own = value_get(m, "k5");
+    assert_int_equal(own->type, VALUE_STRING);
+    assert_string_equal(own->u.string, "own");
+    assert_int_equal(value_get(m, "k9999")->u.integer, 9999);
+    value_free(root);
+    free(doc);
+}
+
 /* ------------------------------------------------------------------ */
 /* check ids                                                           */
 
@@ -1075,6 +1136,8 @@ int main(void)
         T(yaml_empty_document),
         T(yaml_billion_laughs_bounded),
         T(yaml_deep_alias_bounded),
+        T(yaml_alias_text_bounded),
+        T(yaml_many_merges),
         T(yaml_deep_nesting_bounded),
         T(check_id_format_and_stability),
         T(check_id_known_values),
