@@ -62,6 +62,8 @@ done
 
 if [ $replay -eq 1 ]; then
     failed=0
+    passed=0
+    failures=0
     for t in $targets; do
         dir=$root/test/fuzz/crashes/$t
         [ -d "$dir" ] || continue
@@ -70,12 +72,15 @@ if [ $replay -eq 1 ]; then
             case $f in *.md | *.txt | *.patch) continue ;; esac
             if "$build/fuzz/$t" -timeout=5 -rss_limit_mb=2048 "$f" >/dev/null 2>&1; then
                 echo "passes: $t ${f#"$root"/}"
+                passed=$((passed + 1))
             else
                 echo "FAILS:  $t ${f#"$root"/}   (replay: $build/fuzz/$t -timeout=5 -rss_limit_mb=2048 $f)"
                 failed=1
+                failures=$((failures + 1))
             fi
         done
     done
+    echo "$passed passed, $failures failed"
     exit $failed
 fi
 
