@@ -3,8 +3,8 @@
  * traversal, non-ASCII, length limit), size limits, file modes, atomicity
  * under kill -9 and concurrent writers, symbolic links.
  *
- * _malloc/_free are defined here as counting wrappers of libc malloc/free
- * (the host links the rtloader front library, which defines the real ones):
+ * _malloc/_free are counting wrappers of libc malloc/free (counting_alloc.c;
+ * the host links the rtloader front library, which defines the real ones):
  * every test ends by checking that each _malloc'd value was _free'd.
  */
 #ifndef _GNU_SOURCE
@@ -32,30 +32,9 @@
 #include <cmocka.h>
 
 #include "cache.h"
+#include "counting_alloc.h"
 #include "rtloader_mem.h"
 
-static atomic_size_t n_mallocs;
-static atomic_size_t n_frees;
-
-static void *counting_malloc(size_t size)
-{
-    void *p = malloc(size);
-    if (p != NULL) {
-        atomic_fetch_add(&n_mallocs, 1);
-    }
-    return p;
-}
-
-static void counting_free(void *p)
-{
-    if (p != NULL) {
-        atomic_fetch_add(&n_frees, 1);
-    }
-    free(p);
-}
-
-void *(*_malloc)(size_t) = counting_malloc;
-void (*_free)(void *) = counting_free;
 
 static void assert_all_freed(void)
 {

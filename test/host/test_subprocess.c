@@ -4,8 +4,8 @@
  * environment, file descriptors and signal state the child inherits, and
  * that no child is left unreaped.
  *
- * _malloc/_free are defined here as counting wrappers of libc malloc/free
- * (the host links the rtloader front library, which defines the real ones):
+ * _malloc/_free are counting wrappers of libc malloc/free (counting_alloc.c;
+ * the host links the rtloader front library, which defines the real ones):
  * every test ends by checking that each _malloc'd result was _free'd and
  * that this process has no child left, running or zombie.
  */
@@ -30,31 +30,10 @@
 
 #include <cmocka.h>
 
+#include "counting_alloc.h"
 #include "rtloader_mem.h"
 #include "subprocess.h"
 
-static atomic_size_t n_mallocs;
-static atomic_size_t n_frees;
-
-static void *counting_malloc(size_t size)
-{
-    void *p = malloc(size);
-    if (p != NULL) {
-        atomic_fetch_add(&n_mallocs, 1);
-    }
-    return p;
-}
-
-static void counting_free(void *p)
-{
-    if (p != NULL) {
-        atomic_fetch_add(&n_frees, 1);
-    }
-    free(p);
-}
-
-void *(*_malloc)(size_t) = counting_malloc;
-void (*_free)(void *) = counting_free;
 
 static int setup(void **state)
 {
