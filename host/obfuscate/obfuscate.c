@@ -248,6 +248,10 @@ static char *json_entry(const char *text, size_t len, const obf_json_keys_t *key
 
 char *obfuscate_exec_plan_text(const char *plan, size_t len, bool normalize, char **error)
 {
+    if (len == 0) {
+        *error = NULL;
+        return strdup(""); /* §4: empty input is an empty success, not a scanner error */
+    }
     return json_entry(plan, len, normalize ? &obf_exec_plan_normalize_keys : &obf_exec_plan_keys, true, error);
 }
 
