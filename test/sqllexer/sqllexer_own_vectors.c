@@ -142,6 +142,24 @@ const sqllexer_vector_t sqllexer_own_vectors[] = {
     {"meta-quoted-digits", OAN, NULL, F_DIGITS, "SELECT * FROM \"t1\", \"T1\"",
      "SELECT * FROM t?, T?", {"t?", "T?", NULL}, {"SELECT", NULL}, NONE, NONE},
 
+    /* upstream agent-level vectors quoted in §3.8 (datadog-agent sql_test.go) */
+    {"U-params-null-bool", OAN, NULL, F_ANYMETA,
+     "SELECT * FROM users WHERE id = 1 AND address = $1 and id = $2 AND deleted IS NULL AND "
+     "active is TRUE",
+     "SELECT * FROM users WHERE id = ? AND address = ? and id = ? AND deleted IS ? AND active "
+     "is ?", NONE, NONE, NONE, NONE},
+    {"U-dqf-oan", OAN, NULL, F_DQF | F_ANYMETA,
+     "SELECT $func$INSERT INTO table VALUES ('a', 1, 2)$func$ FROM users",
+     "SELECT $func$INSERT INTO table VALUES ( ? )$func$ FROM users", NONE, NONE, NONE, NONE},
+    {"U-dqf-oo", OO, NULL, F_DQF,
+     "SELECT $func$INSERT INTO table VALUES ('a', 1, 2)$func$ FROM users",
+     "SELECT $func$INSERT INTO table VALUES (?, ?, ?)$func$ FROM users", NONE, NONE, NONE, NONE},
+    /* Size 37 upstream: users123 + SELECT + the two comments */
+    {"U-normalize-size", NO, NULL, 0,
+     "/* comment */ SELECT id as id, name as n FROM users123 WHERE id in (1,2,3) -- comment",
+     "SELECT id as id, name as n FROM users123 WHERE id in ( 1, 2, 3 )", {"users123", NULL},
+     {"SELECT", NULL}, {"/* comment */", "-- comment", NULL}, NONE},
+
     /* §3.6 bad input */
     {"bad-empty", OAN, NULL, 0, "", "", NONE, NONE, NONE, NONE},
     {"bad-empty-oo", OO, NULL, 0, "", "", NONE, NONE, NONE, NONE},
