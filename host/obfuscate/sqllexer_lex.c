@@ -70,7 +70,7 @@ static const keyword_t *find_keyword(const char *p, size_t n)
 /* Length of the valid UTF-8 multi-byte sequence at p[0, n), or 0 when it is not one.
  * Every non-ASCII character counts as a letter: the library asks unicode.IsLetter, which
  * would need Unicode tables; the difference only shows for non-ASCII symbols and spaces,
- * which then stay inside identifiers instead of being UNKNOWN (docs/obfuscation.md). */
+ * which then stay inside identifiers instead of being UNKNOWN (docs/sqllexer.md). */
 static size_t utf8_len(const unsigned char *p, size_t n)
 {
     unsigned c = p[0];
