@@ -12,9 +12,7 @@
 #include "obfuscate.h"
 #include "options.h"
 #include "sql_legacy.h"
-#ifdef OBF_HAVE_SQLLEXER
 #include "sqllexer.h"
-#endif
 
 void obfuscate_set_literal_escapes(bool literal)
 {
@@ -130,7 +128,6 @@ static char *legacy(const char *query, size_t len, const obf_sql_options_t *o, c
     return out;
 }
 
-#ifdef OBF_HAVE_SQLLEXER
 /* Copies a sqllexer list into the shape the document writer takes. */
 static bool to_strlist(const sqllexer_list_t *in, obf_strlist_t *out)
 {
@@ -192,7 +189,6 @@ static char *lexer(const char *query, size_t len, sqllexer_mode_t mode, const ob
     sqllexer_result_free(&res);
     return out;
 }
-#endif
 
 char *obfuscate_sql_text(const char *query, size_t len, const char *options, size_t options_len, char **error)
 {
@@ -209,14 +205,10 @@ char *obfuscate_sql_text(const char *query, size_t len, const char *options, siz
         out = legacy(query, len, &o, error);
     } else if (equals(mode, mode_len, "obfuscate_only") || equals(mode, mode_len, "normalize_only") ||
                equals(mode, mode_len, "obfuscate_and_normalize")) {
-#ifdef OBF_HAVE_SQLLEXER
         sqllexer_mode_t m = mode[0] == 'n'                  ? SQLLEXER_NORMALIZE_ONLY
                             : equals(mode, mode_len, "obfuscate_only") ? SQLLEXER_OBFUSCATE_ONLY
                                                                        : SQLLEXER_OBFUSCATE_AND_NORMALIZE;
         out = lexer(query, len, m, &o, error);
-#else
-        out = fail(error, "the sqllexer obfuscation modes are not built into this host");
-#endif
     } else {
         obf_buf_t msg = {0};
         obf_buf_puts(&msg, "invalid obfuscation mode: ");
