@@ -131,7 +131,6 @@ static char *legacy(const char *query, size_t len, const obf_sql_options_t *o, c
 /* Copies a sqllexer list into the shape the document writer takes. */
 static bool to_strlist(const sqllexer_list_t *in, obf_strlist_t *out)
 {
-    memset(out, 0, sizeof(*out));
     for (size_t i = 0; i < in->count; i++) {
         if (!obf_strlist_add(out, in->items[i], strlen(in->items[i]))) {
             return false;
@@ -170,8 +169,9 @@ static char *lexer(const char *query, size_t len, sqllexer_mode_t mode, const ob
         res.query = NULL;
     } else {
         obf_strlist_t lists[4];
-        bool ok = to_strlist(&res.tables, &lists[0]) & to_strlist(&res.commands, &lists[1]) &
-                  to_strlist(&res.comments, &lists[2]) & to_strlist(&res.procedures, &lists[3]);
+        memset(lists, 0, sizeof(lists));
+        bool ok = to_strlist(&res.tables, &lists[0]) && to_strlist(&res.commands, &lists[1]) &&
+                  to_strlist(&res.comments, &lists[2]) && to_strlist(&res.procedures, &lists[3]);
         if (!ok) {
             out = fail(error, NULL);
         } else if (mode == SQLLEXER_OBFUSCATE_ONLY) {
