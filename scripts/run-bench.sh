@@ -12,3 +12,6 @@ echo "== per-call API paths"
 echo
 echo "== SQL obfuscator, go-sqllexer modes, vs a plain lexer pass"
 "$build/bin/bench_sqllexer"
+echo
+echo "== obfuscate_sql per mode, 1,000-query mix, vs memcpy"
+"$build/bin/bench_obfuscate"

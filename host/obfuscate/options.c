@@ -5,8 +5,13 @@
  * Go-grammar scanner so syntax errors carry Go's messages (jansson's differ), then each
  * member of the object is matched to a field exactly or by Go's case folding, in document
  * order, so the last matching member wins.
+ *
+ * Checks send the same options text with every query, so each thread keeps the last text
+ * it decoded successfully with its result (a memo that cannot change results: same text,
+ * same decoding); parsing would otherwise cost more than obfuscating a short query.
  */
 #include <jansson.h>
+#include <pthread.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -139,7 +144,84 @@ static int apply_member(obf_sql_options_t *o, const field_t *f, json_t *v, char 
                       json_string_length(v));
 }
 
+typedef struct {
+    char *text;
+    size_t len;
+    obf_sql_options_t opts;
+} options_memo_t;
+
+static pthread_key_t memo_key;
+static pthread_once_t memo_once = PTHREAD_ONCE_INIT;
+static bool memo_ok;
+
+static void memo_free(void *p)
+{
+    options_memo_t *m = p;
+    free(m->text);
+    obf_sql_options_free(&m->opts);
+    free(m);
+}
+
+static void memo_init(void)
+{
+    memo_ok = pthread_key_create(&memo_key, memo_free) == 0;
+}
+
+static int copy_options(obf_sql_options_t *dst, const obf_sql_options_t *src)
+{
+    *dst = *src;
+    dst->dbms = dst->obfuscation_mode = NULL;
+    return set_string(&dst->dbms, &dst->dbms_len, src->dbms, src->dbms_len) != 0 ||
+                   set_string(&dst->obfuscation_mode, &dst->obfuscation_mode_len, src->obfuscation_mode,
+                              src->obfuscation_mode_len) != 0
+               ? -1
+               : 0;
+}
+
+static int decode(const char *text, size_t len, obf_sql_options_t *o, char **error);
+
 int obf_sql_options_decode(const char *text, size_t len, obf_sql_options_t *o, char **error)
+{
+    pthread_once(&memo_once, memo_init);
+    options_memo_t *m = memo_ok ? pthread_getspecific(memo_key) : NULL;
+    if (m != NULL && text != NULL && m->len == len && memcmp(m->text, text, len) == 0) {
+        *error = NULL;
+        if (copy_options(o, &m->opts) != 0) {
+            *error = strdup("out of memory");
+            return -1;
+        }
+        return 0;
+    }
+    int rc = decode(text, len, o, error);
+    if (rc != 0 || !memo_ok || text == NULL || len == 0) {
+        return rc;
+    }
+    /* Remember this text; failing to is harmless. */
+    if (m == NULL && (m = calloc(1, sizeof(*m))) != NULL && pthread_setspecific(memo_key, m) != 0) {
+        free(m);
+        m = NULL;
+    }
+    if (m != NULL) {
+        char *copy = malloc(len);
+        obf_sql_options_t opts;
+        if (copy != NULL && copy_options(&opts, o) == 0) {
+            memcpy(copy, text, len);
+            free(m->text);
+            obf_sql_options_free(&m->opts);
+            m->text = copy;
+            m->len = len;
+            m->opts = opts;
+        } else {
+            if (copy != NULL) {
+                obf_sql_options_free(&opts);
+            }
+            free(copy);
+        }
+    }
+    return 0;
+}
+
+static int decode(const char *text, size_t len, obf_sql_options_t *o, char **error)
 {
     memset(o, 0, sizeof(*o));
     *error = NULL;

@@ -52,17 +52,21 @@ bool sql_is_space(uint32_t r)
     }
 }
 
-static bool is_digit(uint32_t r)
+static inline bool is_digit(uint32_t r)
 {
     return r >= '0' && r <= '9';
 }
 
-static bool is_leading_letter(uint32_t r)
+/* ASCII is decided inline: the tokenizer asks these for nearly every character. */
+static inline bool is_leading_letter(uint32_t r)
 {
-    return r == '_' || r == '@' || sql_is_unicode_letter(r);
+    if (r < 0x80) {
+        return ((r | 0x20) >= 'a' && (r | 0x20) <= 'z') || r == '_' || r == '@';
+    }
+    return sql_is_unicode_letter(r);
 }
 
-static bool is_letter(uint32_t r)
+static inline bool is_letter(uint32_t r)
 {
     return r == '#' || is_leading_letter(r);
 }
@@ -164,7 +168,7 @@ static const char *char_text(uint32_t r, char *buf)
     return buf;
 }
 
-static void advance(sql_tokenizer_t *t)
+static void advance_slow(sql_tokenizer_t *t)
 {
     if (t->off >= t->len) {
         t->last = LK_END;
@@ -190,6 +194,17 @@ static void advance(sql_tokenizer_t *t)
     t->off += n;
     t->last = r;
     t->lastlen = n;
+}
+
+static inline void advance(sql_tokenizer_t *t)
+{
+    if (t->off < t->len && t->buf[t->off] < 0x80 && t->started) {
+        t->pos++;
+        t->last = t->buf[t->off++];
+        t->lastlen = 1;
+        return;
+    }
+    advance_slow(t);
 }
 
 /* The token is what was read before the current character. */

@@ -114,6 +114,22 @@ static void test_options(void **state)
            "ERR:json: cannot unmarshal number into Go struct field sqlConfig.keep_sql_alias of type bool");
 }
 
+/* The per-thread options memo: alternating texts, and an error after a success, decode as
+ * if each call were the first. */
+static void test_options_memo(void **state)
+{
+    (void)state;
+    const char *a = "{\"keep_sql_alias\": true}", *b = "{\"keep_sql_alias\": false}";
+    for (int i = 0; i < 3; i++) {
+        EXPECT("SELECT x AS y", a, "SELECT x AS y");
+        EXPECT("SELECT x AS y", a, "SELECT x AS y");
+        EXPECT("SELECT x AS y", b, "SELECT x");
+        EXPECT("SELECT x AS y", "{\"keep_sql_alias\": 1}",
+               "ERR:json: cannot unmarshal number into Go struct field sqlConfig.keep_sql_alias of type bool");
+        EXPECT("SELECT x AS y", NULL, "SELECT x");
+    }
+}
+
 static void test_dispatch_and_errors(void **state)
 {
     (void)state;
@@ -226,7 +242,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_document),     cmocka_unit_test(test_string_writer), cmocka_unit_test(test_options),
-        cmocka_unit_test(test_dispatch_and_errors), cmocka_unit_test(test_escape_flag),
+        cmocka_unit_test(test_options_memo), cmocka_unit_test(test_dispatch_and_errors), cmocka_unit_test(test_escape_flag),
         cmocka_unit_test(test_threads),      cmocka_unit_test(test_sqllexer_modes),
     };
     return cmocka_run_group_tests_name("obfuscate_sql", tests, NULL, NULL);
