@@ -230,6 +230,25 @@ static void test_sqllexer_modes(void **state)
     EXPECT("SELECT 1", "{\"obfuscation_mode\": \"normalize_only\", \"return_json_metadata\": true}",
            "{\"query\":\"SELECT 1\",\"metadata\":{\"Size\":0,\"tables_csv\":\"\",\"commands\":[],\"comments\":[],"
            "\"procedures\":[]}}");
+    /* The upstream agent-level facts of §3 (U). */
+    EXPECT("SELECT * FROM users WHERE id = 1 AND address = $1 and id = $2 AND deleted IS NULL AND active is TRUE",
+           "{\"obfuscation_mode\": \"obfuscate_and_normalize\"}",
+           "SELECT * FROM users WHERE id = ? AND address = ? and id = ? AND deleted IS ? AND active is ?");
+    EXPECT("SELECT $func$INSERT INTO table VALUES ('a', 1, 2)$func$ FROM users",
+           "{\"obfuscation_mode\": \"obfuscate_and_normalize\", \"dollar_quoted_func\": true}",
+           "SELECT $func$INSERT INTO table VALUES ( ? )$func$ FROM users");
+    EXPECT("SELECT $func$INSERT INTO table VALUES ('a', 1, 2)$func$ FROM users",
+           "{\"obfuscation_mode\": \"obfuscate_only\", \"dollar_quoted_func\": true}",
+           "SELECT $func$INSERT INTO table VALUES (?, ?, ?)$func$ FROM users");
+    EXPECT("/* comment */ SELECT id as id, name as n FROM users123 WHERE id in (1,2,3) -- comment",
+           "{\"obfuscation_mode\": \"normalize_only\", \"table_names\": true, \"collect_commands\": true, "
+           "\"collect_comments\": true, \"return_json_metadata\": true}",
+           "{\"query\":\"SELECT id as id, name as n FROM users123 WHERE id in ( 1, 2, 3 )\",\"metadata\":{\"Size\":37,"
+           "\"tables_csv\":\"users123\",\"commands\":[\"SELECT\"],\"comments\":[\"/* comment */\",\"-- comment\"],"
+           "\"procedures\":[]}}");
+    /* keep_sql_alias is ignored by the lexer modes: aliases stay. */
+    EXPECT("SELECT a AS b FROM t", "{\"obfuscation_mode\": \"obfuscate_and_normalize\", \"keep_sql_alias\": false}",
+           "SELECT a AS b FROM t");
     /* Never an error on bad SQL, and "" for an empty query. */
     EXPECT("SELECT 'open", "{\"obfuscation_mode\": \"obfuscate_and_normalize\"}", "SELECT ?");
     EXPECT("", "{\"obfuscation_mode\": \"obfuscate_only\"}", "");
