@@ -237,7 +237,7 @@ int main(int argc, char **argv)
         return child(argv[2], argv[3], argv[4], argv[5], 0);
     }
     if (argc >= 5 && strcmp(argv[1], "--modules") == 0) {
-        char libpython[4096];
+        char libpython[4096] = "";
         if (strcmp(argv[2], "raw") == 0) {
             find_libpython(libpython, sizeof(libpython));
         }
