@@ -28,3 +28,6 @@ if command -v valgrind >/dev/null 2>&1; then
 else
   echo "instructions: valgrind not installed, callgrind counts skipped"
 fi
+echo
+echo "== SQL obfuscator, go-sqllexer modes, vs a plain lexer pass"
+"$build/bin/bench_sqllexer"
