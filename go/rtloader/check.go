@@ -309,3 +309,12 @@ func (c *Check) Release() error {
 	}
 	return err
 }
+
+// Handle returns the check's rtloader_pyobject_t* for direct C API calls
+// (as unsafe.Pointer), or nil once released. Ownership: borrowed, valid
+// until Release. GIL: the caller must hold it (LockGIL) to use it.
+func (c *Check) Handle() unsafe.Pointer {
+	c.mu.RLock()
+	defer c.mu.RUnlock()
+	return unsafe.Pointer(c.obj)
+}
