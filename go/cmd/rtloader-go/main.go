@@ -11,6 +11,7 @@
 package main
 
 import (
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -201,54 +202,81 @@ func run(args []string, stdout, stderr io.Writer) int {
 			return exitConfig
 		}
 	}
-	var checks []*rtloader.Check
-	failures := 0
+	failures, loaded := 0, 0
+	// one check after the other, as successive `rtloader check <name>` runs
 	for _, name := range names {
-		configs, found, err := rtloader.LoadConfigs(confd, name)
-		if err != nil {
-			fmt.Fprintf(stderr, "rtloader-go: configuration error: %v\n", err)
-			return exitConfig
+		checks, failed, code := loadCheck(l, sender, confd, name, stderr)
+		if code != exitOK {
+			return code
 		}
-		if !found {
-			sender.Note("load_error", name, fmt.Sprintf("no configuration: neither %s/%s.d/*.yaml nor %s/%s.yaml exists", confd, name, confd, name))
-			failures++
-			continue
-		}
-		for i, c := range configs {
-			check, err := l.Load(c)
-			if le, ok := err.(*rtloader.LoadError); ok && le.Class {
-				sender.Note("load_error", name, le.Message)
-				failures += len(configs) - i
-				break
-			}
-			if err != nil {
-				kind := "load_error"
-				if le, ok := err.(*rtloader.LoadError); ok && le.Skipped {
-					kind = "skipped_instance"
-				} else {
-					failures++
-				}
-				sender.Note(kind, name, c.Source+": "+err.Error())
-				continue
-			}
-			checks = append(checks, check)
+		failures += failed + runRounds(checks, sender, o, stderr)
+		loaded += len(checks)
+		for _, c := range checks {
+			c.Release()
 		}
 	}
-	runs := make([]int, len(checks))
-	for round := 0; round < o.times; round++ {
-		if round > 0 && o.interval > 0 {
+	if o.stats {
+		s := rtloader.TrackerStats()
+		fmt.Fprintf(stderr, "memory tracker: %d allocations, %d frees, %d bytes in use\n", s.Allocations, s.Frees, s.InUseBytes)
+	}
+	if failures > 0 || loaded == 0 {
+		return exitCheckFailed
+	}
+	return exitOK
+}
+
+// loadCheck loads every instance of one check, printing the C host's notes.
+func loadCheck(l *rtloader.Loader, sender *report.Sender, confd, name string, stderr io.Writer) ([]*rtloader.Check, int, int) {
+	configs, found, err := rtloader.LoadConfigs(confd, name)
+	if err != nil {
+		fmt.Fprintf(stderr, "rtloader-go: configuration error: %v\n", err)
+		return nil, 0, exitConfig
+	}
+	if !found {
+		sender.Note("load_error", name, fmt.Sprintf("no configuration: neither %s/%s.d/*.yaml nor %s/%s.yaml exists", confd, name, confd, name))
+		return nil, 1, exitOK
+	}
+	var checks []*rtloader.Check
+	failures := 0
+	for i, c := range configs {
+		check, err := l.Load(c)
+		var le *rtloader.LoadError
+		if errors.As(err, &le) && le.Class {
+			sender.Note("load_error", name, le.Message)
+			return checks, failures + len(configs) - i, exitOK
+		}
+		if err != nil {
+			kind := "load_error"
+			if errors.Is(err, rtloader.ErrSkipInstance) {
+				kind = "skipped_instance"
+			} else {
+				failures++
+			}
+			sender.Note(kind, name, c.Source+": "+err.Error())
+			continue
+		}
+		checks = append(checks, check)
+	}
+	return checks, failures, exitOK
+}
+
+// runRounds runs each instance o.times times, o.interval seconds apart,
+// and prints each run; it returns how many runs failed.
+func runRounds(checks []*rtloader.Check, sender *report.Sender, o *options, stderr io.Writer) int {
+	failures := 0
+	for round := 1; round <= o.times; round++ {
+		if round > 1 && o.interval > 0 {
 			time.Sleep(time.Duration(o.interval * float64(time.Second)))
 		}
-		for i, c := range checks {
-			runs[i]++
+		for _, c := range checks {
 			start := time.Now()
 			runErr := c.Run()
 			ms := float64(time.Since(start).Nanoseconds()) / 1e6
 			warnings, werr := c.Warnings()
 			if werr != nil {
-				fmt.Fprintf(stderr, "WARN check %s: cannot read warnings: %v\n", c.ID, werr)
+				fmt.Fprintf(stderr, "rtloader-go: check %s: cannot read warnings: %v\n", c.ID, werr)
 			}
-			r := report.Run{Check: c.Name, CheckID: c.ID, Version: c.Version, Source: c.Source, Run: runs[i],
+			r := report.Run{Check: c.Name, CheckID: c.ID, Version: c.Version, Source: c.Source, Run: round,
 				Status: "ok", DurationMS: ms, Warnings: warnings}
 			if runErr != nil {
 				msg := runErr.Error()
@@ -258,15 +286,5 @@ func run(args []string, stdout, stderr io.Writer) int {
 			sender.Flush(r)
 		}
 	}
-	for _, c := range checks {
-		c.Release()
-	}
-	if o.stats {
-		s := rtloader.TrackerStats()
-		fmt.Fprintf(stderr, "memory tracker: %d allocations, %d frees, %d bytes in use\n", s.Allocations, s.Frees, s.InUseBytes)
-	}
-	if failures > 0 || len(checks) == 0 {
-		return exitCheckFailed
-	}
-	return exitOK
+	return failures
 }
