@@ -9,3 +9,6 @@ echo "== aggregator.submit_metric vs a no-op builtin"
 echo
 echo "== per-call API paths"
 "$build/bin/bench_api" "$root/bench/python" "$root/host/python"
+echo
+echo "== Go package: Check.Run vs the C API called directly from cgo (target <= 1.3x)"
+make --no-print-directory -C "$root/go" bench BUILD_DIR="$build"
