@@ -152,27 +152,58 @@ type BaseHost struct {
 	Cache *Cache
 }
 
+// SubmitMetric is BaseHost's default answer (see BaseHost).
 func (BaseHost) SubmitMetric(string, MetricType, string, float64, []string, string, bool) {}
-func (BaseHost) SubmitServiceCheck(string, string, int, []string, string, string)         {}
-func (BaseHost) SubmitEvent(string, *Event)                                               {}
+
+// SubmitServiceCheck is BaseHost's default answer (see BaseHost).
+func (BaseHost) SubmitServiceCheck(string, string, int, []string, string, string) {}
+
+// SubmitEvent is BaseHost's default answer (see BaseHost).
+func (BaseHost) SubmitEvent(string, *Event) {}
+
+// SubmitHistogramBucket is BaseHost's default answer (see BaseHost).
 func (BaseHost) SubmitHistogramBucket(string, string, int64, float32, float32, bool, string, []string, bool) {
 }
+
+// SubmitEventPlatformEvent is BaseHost's default answer (see BaseHost).
 func (BaseHost) SubmitEventPlatformEvent(string, []byte, string) {}
-func (BaseHost) Version() (string, bool)                         { return "", false }
-func (BaseHost) Config(string) (string, bool)                    { return "", false }
+
+// Version is BaseHost's default answer (see BaseHost).
+func (BaseHost) Version() (string, bool) { return "", false }
+
+// Config is BaseHost's default answer (see BaseHost).
+func (BaseHost) Config(string) (string, bool) { return "", false }
 
 // Headers answers the headers the Agent sends, with Version() "unknown".
 func (BaseHost) Headers() (string, bool) {
 	return `{"User-Agent": "Datadog Agent/unknown", "Content-Type": "application/x-www-form-urlencoded", "Accept": "text/html, */*"}`, true
 }
-func (BaseHost) Hostname() (string, bool)                           { return "", false }
-func (BaseHost) HostTags() (string, bool)                           { return "", false }
-func (BaseHost) ClusterName() (string, bool)                        { return "", false }
-func (BaseHost) TracemallocEnabled() bool                           { return false }
-func (BaseHost) Log(string, LogLevel)                               {}
-func (BaseHost) SendLog(string, string)                             {}
-func (BaseHost) SetCheckMetadata(string, string, string)            {}
-func (BaseHost) SetExternalTags(string, string, []string)           {}
+
+// Hostname is BaseHost's default answer (see BaseHost).
+func (BaseHost) Hostname() (string, bool) { return "", false }
+
+// HostTags is BaseHost's default answer (see BaseHost).
+func (BaseHost) HostTags() (string, bool) { return "", false }
+
+// ClusterName is BaseHost's default answer (see BaseHost).
+func (BaseHost) ClusterName() (string, bool) { return "", false }
+
+// TracemallocEnabled is BaseHost's default answer (see BaseHost).
+func (BaseHost) TracemallocEnabled() bool { return false }
+
+// Log is BaseHost's default answer (see BaseHost).
+func (BaseHost) Log(string, LogLevel) {}
+
+// SendLog is BaseHost's default answer (see BaseHost).
+func (BaseHost) SendLog(string, string) {}
+
+// SetCheckMetadata is BaseHost's default answer (see BaseHost).
+func (BaseHost) SetCheckMetadata(string, string, string) {}
+
+// SetExternalTags is BaseHost's default answer (see BaseHost).
+func (BaseHost) SetExternalTags(string, string, []string) {}
+
+// EmitAgentTelemetry is BaseHost's default answer (see BaseHost).
 func (BaseHost) EmitAgentTelemetry(string, string, float64, string) {}
 
 // WritePersistentCache stores the value in b.Cache.
@@ -191,12 +222,17 @@ func (b BaseHost) ReadPersistentCache(key string) (string, error) {
 	return b.Cache.Read(key)
 }
 
+// ObfuscateSQL is BaseHost's default answer (see BaseHost).
 func (BaseHost) ObfuscateSQL(string, string) (string, error) {
 	return "", errors.New("obfuscate_sql " + ErrObfuscationUnsupported.Error())
 }
+
+// ObfuscateSQLExecPlan is BaseHost's default answer (see BaseHost).
 func (BaseHost) ObfuscateSQLExecPlan(string, bool) (string, error) {
 	return "", errors.New("obfuscate_sql_exec_plan " + ErrObfuscationUnsupported.Error())
 }
+
+// ObfuscateMongoDBString is BaseHost's default answer (see BaseHost).
 func (BaseHost) ObfuscateMongoDBString(string) (string, error) {
 	return "", errors.New("obfuscate_mongodb_string " + ErrObfuscationUnsupported.Error())
 }
@@ -233,6 +269,11 @@ func (BaseHost) SubprocessOutput(argv, env []string) (string, string, int, error
 	return out.String(), errOut.String(), code, nil
 }
 
-func (BaseHost) Tags(string, Cardinality) []string      { return nil }
-func (BaseHost) ConnectionInfo() (string, bool)         { return "{}", true }
+// Tags is BaseHost's default answer (see BaseHost).
+func (BaseHost) Tags(string, Cardinality) []string { return nil }
+
+// ConnectionInfo is BaseHost's default answer (see BaseHost).
+func (BaseHost) ConnectionInfo() (string, bool) { return "{}", true }
+
+// IsExcluded is BaseHost's default answer (see BaseHost).
 func (BaseHost) IsExcluded(string, string, string) bool { return false }

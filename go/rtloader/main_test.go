@@ -88,8 +88,8 @@ func (r *recorder) Tags(entity string, _ rtloader.Cardinality) []string {
 	return nil
 }
 func (r *recorder) IsExcluded(name, image, ns string) bool { r.yield(); return name == "bad" }
-func (r *recorder) ConnectionInfo() (string, bool)        { r.yield(); return `{"k": "v"}`, true }
-func (r *recorder) ClusterName() (string, bool)           { panic("gohost cluster panic") }
+func (r *recorder) ConnectionInfo() (string, bool)         { r.yield(); return `{"k": "v"}`, true }
+func (r *recorder) ClusterName() (string, bool)            { panic("gohost cluster panic") }
 
 func (r *recorder) reset() {
 	r.mu.Lock()
