@@ -314,6 +314,9 @@ func (c *Check) Release() error {
 // (as unsafe.Pointer), or nil once released. Ownership: borrowed, valid
 // until Release. GIL: the caller must hold it (LockGIL) to use it.
 func (c *Check) Handle() unsafe.Pointer {
+	if c == nil {
+		return nil
+	}
 	c.mu.RLock()
 	defer c.mu.RUnlock()
 	return unsafe.Pointer(c.obj)
