@@ -10,5 +10,8 @@ echo
 echo "== per-call API paths"
 "$build/bin/bench_api" "$root/bench/python" "$root/host/python"
 echo
+echo "== SQL obfuscator, go-sqllexer modes, vs a plain lexer pass"
+"$build/bin/bench_sqllexer"
+echo
 echo "== Go package: Check.Run vs the C API called directly from cgo (target <= 1.3x)"
 make --no-print-directory -C "$root/go" bench BUILD_DIR="$build"
