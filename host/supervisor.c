@@ -1,0 +1,638 @@
+/*
+ * supervisor.c - spawns, feeds, watches and restarts the worker processes
+ * (docs/isolation.md). Every run ends in host_check_report, as in process.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <math.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "log.h"
+#include "sender.h"
+#include "supervisor.h"
+#include "wire.h"
+
+extern char **environ;
+
+/* A worker's socket is always this descriptor in the worker. */
+#define WORKER_FD 3
+#define WORKER_FD_TEXT "3"
+#define BACKOFF_MAX_S 5.0
+
+struct load {
+    char *name;
+    int workers, k;
+};
+
+struct worker {
+    pid_t pid; /* 0: not running */
+    int fd;
+    int crashes; /* in a row, for the back-off */
+    struct load *loads; /* replayed, quietly, after a restart */
+    size_t load_count;
+};
+
+struct supervisor {
+    int count;
+    struct worker *workers;
+    char **argv; /* exe, "__worker", fd, options..., NULL */
+    char **envp;
+    struct wire_out out;
+    int load_failures; /* load_error notes seen, during supervisor_load */
+    /* notes of the current load, to print a check-level error once, as in process */
+    char **seen_notes;
+    size_t seen_count;
+};
+
+static char **copy_argv(char **worker_args)
+{
+    size_t n = 0;
+    while (worker_args != NULL && worker_args[n] != NULL) {
+        n++;
+    }
+    char **argv = calloc(n + 4, sizeof(char *));
+    if (argv == NULL) {
+        return NULL;
+    }
+    char exe[PATH_MAX];
+    ssize_t len = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+    if (len <= 0) {
+        free(argv);
+        return NULL;
+    }
+    exe[len] = '\0';
+    argv[0] = strdup(exe);
+    argv[1] = strdup("__worker");
+    argv[2] = strdup(WORKER_FD_TEXT);
+    for (size_t i = 0; i < n; i++) {
+        argv[3 + i] = strdup(worker_args[i]);
+    }
+    return argv;
+}
+
+/* The host's environment, plus PYTHONFAULTHANDLER=1: a fatal signal prints the Python traceback. */
+static char **worker_env(void)
+{
+    size_t n = 0;
+    bool has_faulthandler = false;
+    for (; environ[n] != NULL; n++) {
+        has_faulthandler |= strncmp(environ[n], "PYTHONFAULTHANDLER=", 19) == 0;
+    }
+    char **envp = calloc(n + 2, sizeof(char *));
+    if (envp == NULL) {
+        return NULL;
+    }
+    memcpy(envp, environ, n * sizeof(char *));
+    if (!has_faulthandler) {
+        envp[n] = "PYTHONFAULTHANDLER=1";
+    }
+    return envp;
+}
+
+struct supervisor *supervisor_new(int workers, char **worker_args)
+{
+    struct supervisor *s = calloc(1, sizeof(*s));
+    if (s == NULL) {
+        return NULL;
+    }
+    s->count = workers > 0 ? workers : 1;
+    s->workers = calloc((size_t)s->count, sizeof(*s->workers));
+    s->argv = copy_argv(worker_args);
+    s->envp = worker_env();
+    if (s->workers == NULL || s->argv == NULL || s->envp == NULL) {
+        supervisor_stop(s, 0);
+        return NULL;
+    }
+    /* a write to a dead worker must fail with EPIPE, not kill the host */
+    signal(SIGPIPE, SIG_IGN);
+    return s;
+}
+
+static void sleep_s(double s)
+{
+    double whole = floor(s);
+    struct timespec pause = {(time_t)whole, (long)((s - whole) * 1e9)};
+    while (nanosleep(&pause, &pause) != 0 && errno == EINTR) {
+    }
+}
+
+static int spawn(struct supervisor *s, struct worker *w)
+{
+    if (w->crashes > 0) {
+        double backoff = fmin(0.1 * pow(2, w->crashes - 1), BACKOFF_MAX_S);
+        host_log(DATADOG_AGENT_INFO, "restarting a worker in %.1f s", backoff);
+        sleep_s(backoff);
+    }
+    int sv[2];
+    if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) != 0) {
+        return -1;
+    }
+    pid_t parent = getpid();
+    pid_t pid = fork();
+    if (pid < 0) {
+        close(sv[0]);
+        close(sv[1]);
+        return -1;
+    }
+    if (pid == 0) {
+        /* only async-signal-safe calls until exec */
+        sigset_t none;
+        sigemptyset(&none);
+        pthread_sigmask(SIG_SETMASK, &none, NULL);
+        signal(SIGPIPE, SIG_DFL);
+        setpgid(0, 0); /* the worker and the processes its checks start: one group to kill */
+        prctl(PR_SET_PDEATHSIG, SIGKILL);
+        if (getppid() != parent) {
+            _exit(127); /* the host died before prctl */
+        }
+        if (sv[1] == WORKER_FD) {
+            int flags = fcntl(WORKER_FD, F_GETFD);
+            fcntl(WORKER_FD, F_SETFD, flags & ~FD_CLOEXEC);
+        } else if (dup2(sv[1], WORKER_FD) < 0) {
+            _exit(127);
+        }
+        execve(s->argv[0], s->argv, s->envp);
+        _exit(127);
+    }
+    close(sv[1]);
+    w->pid = pid;
+    w->fd = sv[0];
+    host_log(DATADOG_AGENT_DEBUG, "worker %d started", (int)pid);
+    return 0;
+}
+
+/* Waits for a worker whose socket ended, and describes how it ended (malloc'd). */
+static char *reap(struct worker *w)
+{
+    if (w->fd >= 0) {
+        close(w->fd);
+    }
+    w->fd = -1;
+    int status = 0;
+    pid_t done = 0;
+    for (int i = 0; i < 200 && done == 0; i++) { /* 2 s for a worker that closed its socket */
+        done = waitpid(w->pid, &status, WNOHANG);
+        if (done == 0) {
+            sleep_s(0.01);
+        }
+    }
+    if (done == 0) {
+        kill(w->pid, SIGKILL);
+        done = waitpid(w->pid, &status, 0);
+    }
+    kill(-w->pid, SIGKILL); /* what its checks started dies with it */
+    char *text = NULL;
+    int written = -1;
+    if (done < 0) {
+        written = asprintf(&text, "worker %d vanished", (int)w->pid);
+    } else if (WIFSIGNALED(status)) {
+        written = asprintf(&text, "worker %d killed by signal %d (%s)", (int)w->pid,
+                           WTERMSIG(status), strsignal(WTERMSIG(status)));
+    } else {
+        written = asprintf(&text, "worker %d exited with status %d", (int)w->pid,
+                           WEXITSTATUS(status));
+    }
+    w->pid = 0;
+    return written >= 0 ? text : NULL;
+}
+
+static void note(struct supervisor *s, const msgpack_object *f, size_t n)
+{
+    char *kind = n > 1 ? wire_strdup(&f[1]) : NULL;
+    char *name = n > 2 ? wire_strdup(&f[2]) : NULL;
+    char *message = n > 3 ? wire_strdup(&f[3]) : NULL;
+    char *key = NULL;
+    bool seen = false;
+    if (asprintf(&key, "%s\n%s\n%s", kind != NULL ? kind : "", name != NULL ? name : "",
+                 message != NULL ? message : "")
+        >= 0) {
+        for (size_t i = 0; i < s->seen_count && !seen; i++) {
+            seen = strcmp(s->seen_notes[i], key) == 0;
+        }
+        char **grown = seen ? NULL : realloc(s->seen_notes, (s->seen_count + 1) * sizeof(char *));
+        if (grown != NULL) {
+            s->seen_notes = grown;
+            s->seen_notes[s->seen_count++] = key;
+            key = NULL;
+        }
+    }
+    /* the same check-level error from every worker is one error, as in process */
+    if (!seen && kind != NULL) {
+        sender_print_note(kind, name, message);
+    }
+    free(key);
+    free(kind);
+    free(name);
+    free(message);
+}
+
+static void replay_record(struct supervisor *s, const msgpack_object *o)
+{
+    if (o->type != MSGPACK_OBJECT_ARRAY || o->via.array.size < 2) {
+        return;
+    }
+    const msgpack_object *f = o->via.array.ptr;
+    size_t n = o->via.array.size;
+    long long kind = -1;
+    wire_int(&f[0], &kind);
+    if (kind == WIRE_REC_NOTE) {
+        note(s, f, n);
+        return;
+    }
+    if (kind == WIRE_REC_EXTERNAL_TAGS && n >= 4) {
+        char *host = wire_strdup(&f[1]), *source = wire_strdup(&f[2]);
+        char **tags = wire_strings(&f[3]);
+        sender_record_external_tags(host, source, tags);
+        free(host);
+        free(source);
+        free(tags);
+        return;
+    }
+    char *id = wire_strdup(&f[1]);
+    long long i1 = 0, i2 = 0;
+    double d1 = 0, d2 = 0, d3 = 0;
+    if (kind == WIRE_REC_METRIC && n >= 7 && wire_int(&f[2], &i1) && wire_double(&f[4], &d1)) {
+        char *name = wire_strdup(&f[3]), *host = wire_strdup(&f[6]);
+        char **tags = wire_strings(&f[5]);
+        sender_metric(id, (metric_type_t)i1, name, d1, tags, host);
+        free(name);
+        free(host);
+        free(tags);
+    } else if (kind == WIRE_REC_SERVICE_CHECK && n >= 7 && wire_int(&f[3], &i1)) {
+        char *name = wire_strdup(&f[2]), *host = wire_strdup(&f[5]), *msg = wire_strdup(&f[6]);
+        char **tags = wire_strings(&f[4]);
+        sender_service_check(id, name, (int)i1, tags, host, msg);
+        free(name);
+        free(host);
+        free(msg);
+        free(tags);
+    } else if (kind == WIRE_REC_EVENT && n >= 12 && wire_int(&f[4], &i1)) {
+        event_t ev = {
+            .title = wire_strdup(&f[2]),
+            .text = wire_strdup(&f[3]),
+            .ts = (long)i1,
+            .priority = wire_strdup(&f[5]),
+            .host = wire_strdup(&f[6]),
+            .tags = wire_strings(&f[7]),
+            .alert_type = wire_strdup(&f[8]),
+            .aggregation_key = wire_strdup(&f[9]),
+            .source_type_name = wire_strdup(&f[10]),
+            .event_type = wire_strdup(&f[11]),
+        };
+        sender_event(id, &ev);
+        free(ev.title);
+        free(ev.text);
+        free(ev.priority);
+        free(ev.host);
+        free(ev.tags);
+        free(ev.alert_type);
+        free(ev.aggregation_key);
+        free(ev.source_type_name);
+        free(ev.event_type);
+    } else if (kind == WIRE_REC_HISTOGRAM_BUCKET && n >= 9 && wire_int(&f[3], &i1)
+               && wire_double(&f[4], &d2) && wire_double(&f[5], &d3) && wire_int(&f[6], &i2)) {
+        char *name = wire_strdup(&f[2]), *host = wire_strdup(&f[7]);
+        char **tags = wire_strings(&f[8]);
+        sender_histogram_bucket(id, name, i1, (float)d2, (float)d3, (int)i2, host, tags);
+        free(name);
+        free(host);
+        free(tags);
+    } else if (kind == WIRE_REC_PLATFORM_EVENT && n >= 4 && f[2].type == MSGPACK_OBJECT_BIN) {
+        char *type = wire_strdup(&f[3]);
+        sender_platform_event(id, f[2].via.bin.ptr, (int)f[2].via.bin.size, type);
+        free(type);
+    } else if (kind == WIRE_REC_METADATA && n >= 4) {
+        char *name = wire_strdup(&f[2]), *value = wire_strdup(&f[3]);
+        sender_record_metadata(id, name, value);
+        free(name);
+        free(value);
+    } else if (kind == WIRE_REC_LOG && n >= 3) {
+        char *line = wire_strdup(&f[2]);
+        sender_record_log(id, line);
+        free(line);
+    }
+    free(id);
+}
+
+/*
+ * Reads frames until one of kind `want`, replaying batches on the way.
+ * Returns the frame (malloc'd, the cursor past its kind in *in), or NULL
+ * when the worker's socket ended or carried garbage.
+ */
+static char *receive(struct supervisor *s, struct worker *w, enum wire_kind want,
+                     struct wire_in *in)
+{
+    for (;;) {
+        char *data = NULL;
+        size_t len = 0;
+        if (wire_recv(w->fd, &data, &len) != 0) {
+            return NULL;
+        }
+        wire_in_init(in, data, len);
+        long long kind = 0;
+        if (!wire_int(wire_next(in), &kind)) {
+            wire_in_free(in);
+            free(data);
+            return NULL;
+        }
+        if (kind == (long long)want) {
+            return data;
+        }
+        if (kind == WIRE_BATCH) {
+            const msgpack_object *o;
+            while ((o = wire_next(in)) != NULL) {
+                replay_record(s, o);
+            }
+        }
+        wire_in_free(in);
+        free(data);
+    }
+}
+
+static int send_load(struct supervisor *s, struct worker *w, const struct load *l, bool quiet)
+{
+    wire_begin(&s->out, WIRE_LOAD);
+    wire_pack_str(&s->out.pk, l->name);
+    msgpack_pack_int(&s->out.pk, l->workers);
+    msgpack_pack_int(&s->out.pk, l->k);
+    msgpack_pack_int(&s->out.pk, quiet ? 1 : 0);
+    return wire_send(w->fd, &s->out);
+}
+
+/* Starts a stopped worker and loads again what it held, quietly. */
+static char *restart(struct supervisor *s, struct worker *w)
+{
+    if (spawn(s, w) != 0) {
+        return strdup("cannot start a worker process");
+    }
+    for (size_t i = 0; i < w->load_count; i++) {
+        struct wire_in in;
+        char *data = NULL;
+        if (send_load(s, w, &w->loads[i], true) == 0
+            && (data = receive(s, w, WIRE_LOADED, &in)) != NULL) {
+            wire_in_free(&in);
+            free(data);
+            continue;
+        }
+        char *how = reap(w);
+        char *text = NULL;
+        if (asprintf(&text, "the restarted worker failed while loading: %s",
+                     how != NULL ? how : "out of memory")
+            < 0) {
+            text = NULL;
+        }
+        free(how);
+        return text;
+    }
+    return NULL;
+}
+
+struct placed {
+    long long index;
+    int worker;
+    char *id, *version, *source;
+    double interval;
+};
+
+static int by_index(const void *a, const void *b)
+{
+    long long x = ((const struct placed *)a)->index, y = ((const struct placed *)b)->index;
+    return (x > y) - (x < y);
+}
+
+int supervisor_load(struct supervisor *s, const struct check_config *cc,
+                    struct host_check **checks, size_t *count)
+{
+    int used = cc->count < (size_t)s->count ? (int)cc->count : s->count;
+    int failures = 0;
+    bool *sent = calloc((size_t)s->count, sizeof(bool));
+    struct placed *placed = NULL;
+    size_t placed_count = 0;
+    if (sent == NULL) {
+        return (int)cc->count;
+    }
+    /* every worker loads at once, then each answer is read */
+    for (int k = 0; k < used; k++) {
+        struct worker *w = &s->workers[k];
+        struct load l = {.name = cc->name, .workers = used, .k = k};
+        struct load *grown = realloc(w->loads, (w->load_count + 1) * sizeof(*grown));
+        if (grown == NULL || (l.name = strdup(cc->name)) == NULL) {
+            if (grown != NULL) {
+                w->loads = grown;
+            }
+            continue;
+        }
+        w->loads = grown;
+        w->loads[w->load_count++] = l;
+        if ((w->pid != 0 || spawn(s, w) == 0) && send_load(s, w, &l, false) == 0) {
+            sent[k] = true;
+        }
+    }
+    s->load_failures = 0;
+    for (int k = 0; k < used; k++) {
+        struct worker *w = &s->workers[k];
+        struct wire_in in;
+        char *data = sent[k] ? receive(s, w, WIRE_LOADED, &in) : NULL;
+        long long failed = 0;
+        const msgpack_object *list = NULL;
+        if (data == NULL || !wire_int(wire_next(&in), &failed)
+            || (list = wire_next(&in)) == NULL || list->type != MSGPACK_OBJECT_ARRAY) {
+            char *how = w->pid != 0 ? reap(w) : NULL;
+            char *message = NULL;
+            if (asprintf(&message, "instances placed on worker %d: %s", k,
+                         how != NULL ? how : "the worker could not start")
+                >= 0) {
+                sender_print_note("load_error", cc->name, message);
+            }
+            free(message);
+            free(how);
+            /* every instance of this worker's share is lost */
+            failures += (int)((cc->count - (size_t)k + (size_t)used - 1) / (size_t)used);
+            if (data != NULL) {
+                wire_in_free(&in);
+                free(data);
+            }
+            continue;
+        }
+        failures += (int)failed;
+        struct placed *grown = realloc(placed, (placed_count + list->via.array.size) * sizeof(*grown));
+        if (grown != NULL) {
+            placed = grown;
+            for (uint32_t i = 0; i < list->via.array.size; i++) {
+                const msgpack_object *e = &list->via.array.ptr[i];
+                if (e->type != MSGPACK_OBJECT_ARRAY || e->via.array.size < 5) {
+                    continue;
+                }
+                struct placed *p = &placed[placed_count++];
+                wire_int(&e->via.array.ptr[0], &p->index);
+                p->worker = k;
+                p->id = wire_strdup(&e->via.array.ptr[1]);
+                p->version = wire_strdup(&e->via.array.ptr[2]);
+                p->source = wire_strdup(&e->via.array.ptr[3]);
+                p->interval = 0;
+                wire_double(&e->via.array.ptr[4], &p->interval);
+            }
+        }
+        wire_in_free(&in);
+        free(data);
+    }
+    free(sent);
+    for (size_t i = 0; i < s->seen_count; i++) {
+        free(s->seen_notes[i]);
+    }
+    free(s->seen_notes);
+    s->seen_notes = NULL;
+    s->seen_count = 0;
+
+    qsort(placed, placed_count, sizeof(*placed), by_index);
+    struct host_check *grown = realloc(*checks, (*count + placed_count + 1) * sizeof(*grown));
+    for (size_t i = 0; i < placed_count; i++) {
+        if (grown != NULL) {
+            struct host_check *c = &grown[(*count)++];
+            memset(c, 0, sizeof(*c));
+            c->name = strdup(cc->name);
+            c->id = placed[i].id;
+            c->version = placed[i].version;
+            c->source = placed[i].source;
+            c->interval = placed[i].interval;
+            c->worker = placed[i].worker;
+        } else {
+            free(placed[i].id);
+            free(placed[i].version);
+            free(placed[i].source);
+            failures++;
+        }
+    }
+    if (grown != NULL) {
+        *checks = grown;
+    }
+    free(placed);
+    return failures;
+}
+
+/* Reports a run that did not come back from its worker. */
+static bool report_lost(struct host_check *check, char *why)
+{
+    struct host_run_result result = {.error = why != NULL ? why : strdup("worker lost")};
+    bool ok = host_check_report(check, &result);
+    host_run_result_free(&result);
+    check->crashes++;
+    if (check->crashes >= HOST_WORKER_MAX_CRASHES) {
+        check->paused = true;
+        char *message = NULL;
+        if (asprintf(&message, "%s: its worker crashed on %d runs in a row; paused", check->id,
+                     check->crashes)
+            >= 0) {
+            sender_print_note("paused", check->name, message);
+        }
+        free(message);
+    }
+    return ok;
+}
+
+bool supervisor_run(struct supervisor *s, struct host_check *check)
+{
+    if (check->paused) {
+        host_log(DATADOG_AGENT_WARNING, "check %s is paused after %d crashes in a row: not run",
+                 check->id, check->crashes);
+        return false;
+    }
+    struct worker *w = &s->workers[check->worker];
+    if (w->pid == 0) {
+        char *why = restart(s, w);
+        if (why != NULL) {
+            w->crashes++;
+            return report_lost(check, why);
+        }
+    }
+    wire_begin(&s->out, WIRE_RUN);
+    wire_pack_str(&s->out.pk, check->id);
+    struct wire_in in;
+    char *data = wire_send(w->fd, &s->out) == 0 ? receive(s, w, WIRE_DONE, &in) : NULL;
+    if (data == NULL) {
+        w->crashes++;
+        return report_lost(check, reap(w));
+    }
+    struct host_run_result result = {0};
+    long long cancelled = 0;
+    wire_next(&in); /* the id: one run at a time per worker */
+    result.error = wire_strdup(wire_next(&in));
+    wire_int(wire_next(&in), &cancelled);
+    result.cancelled = cancelled != 0;
+    wire_double(wire_next(&in), &result.duration_ms);
+    char **warnings = wire_strings(wire_next(&in));
+    /* host_run_result owns each warning separately */
+    size_t n = 0;
+    while (warnings != NULL && warnings[n] != NULL) {
+        n++;
+    }
+    result.warnings = calloc(n + 1, sizeof(char *));
+    for (size_t i = 0; i < n && result.warnings != NULL; i++) {
+        result.warnings[i] = strdup(warnings[i]);
+    }
+    free(warnings);
+    wire_in_free(&in);
+    free(data);
+    bool ok = host_check_report(check, &result);
+    host_run_result_free(&result);
+    check->crashes = 0;
+    w->crashes = 0;
+    return ok;
+}
+
+void supervisor_stop(struct supervisor *s, double grace_s)
+{
+    if (s == NULL) {
+        return;
+    }
+    for (int k = 0; s->workers != NULL && k < s->count; k++) {
+        if (s->workers[k].pid != 0) {
+            close(s->workers[k].fd); /* end of stream: the worker exits */
+            s->workers[k].fd = -1;
+        }
+    }
+    double waited = 0;
+    for (int k = 0; s->workers != NULL && k < s->count; k++) {
+        struct worker *w = &s->workers[k];
+        if (w->pid == 0) {
+            continue;
+        }
+        int status = 0;
+        pid_t done = 0;
+        while ((done = waitpid(w->pid, &status, WNOHANG)) == 0 && waited < grace_s) {
+            sleep_s(0.01);
+            waited += 0.01;
+        }
+        if (done == 0) {
+            host_log(DATADOG_AGENT_WARNING, "worker %d did not exit within %.1f s: killed",
+                     (int)w->pid, grace_s);
+            kill(w->pid, SIGKILL);
+            waitpid(w->pid, &status, 0);
+        }
+        kill(-w->pid, SIGKILL);
+        w->pid = 0;
+    }
+    for (int k = 0; s->workers != NULL && k < s->count; k++) {
+        for (size_t i = 0; i < s->workers[k].load_count; i++) {
+            free(s->workers[k].loads[i].name);
+        }
+        free(s->workers[k].loads);
+    }
+    free(s->workers);
+    for (char **a = s->argv; a != NULL && *a != NULL; a++) {
+        free(*a);
+    }
+    free(s->argv);
+    free(s->envp);
+    wire_free(&s->out);
+    free(s);
+}
