@@ -30,6 +30,9 @@ struct host_check {
     int worker;
     int crashes;
     bool paused;
+    double run_timeout; /* seconds, 0 = none (instance, else init_config) */
+    double cpu_s;       /* CPU time of every run so far */
+    long long rss_bytes; /* its worker's RSS after its last run */
 };
 
 /* What one run gave, before it is reported. */

@@ -276,6 +276,7 @@ static void default_package_dir(char *out, size_t len)
 struct runtime {
     bool isolated; /* checks run in worker processes (supervisor.c) */
     int workers;
+    long long rss_limit_mb; /* worker_rss_limit, 0 = none */
     struct host_config cfg;
     struct host_cache *cache;
     rtloader_t *rt;
@@ -286,10 +287,17 @@ struct runtime {
  * options. Returns 0, or EXIT_CONFIG after printing the file and line.
  */
 static int resolve_isolation(const struct options *o, const struct host_config *cfg,
-                             bool *process, int *workers)
+                             bool *process, int *workers, long long *rss_limit_mb)
 {
     const struct value *mode = value_get(cfg->root, "check_isolation");
     const struct value *count = value_get(cfg->root, "check_workers");
+    const struct value *limit = value_get(cfg->root, "worker_rss_limit");
+    if (limit != NULL && (limit->type != VALUE_INT || limit->u.integer < 0)) {
+        fprintf(stderr, "rtloader: configuration error: %s:%d: worker_rss_limit must be a whole number of MiB (0: none)\n",
+                cfg->path != NULL ? cfg->path : "", limit->line);
+        return EXIT_CONFIG;
+    }
+    *rss_limit_mb = limit != NULL ? limit->u.integer : 0;
     if (mode != NULL
         && (mode->type != VALUE_STRING
             || (strcmp(mode->u.string, "none") != 0 && strcmp(mode->u.string, "process") != 0))) {
@@ -338,7 +346,7 @@ static int start(const struct options *o, struct runtime *r)
     }
     host_log_set_level(o->log_level != NULL ? host_log_level_from_name(o->log_level)
                                             : r->cfg.log_level);
-    int status = resolve_isolation(o, &r->cfg, &r->isolated, &r->workers);
+    int status = resolve_isolation(o, &r->cfg, &r->isolated, &r->workers, &r->rss_limit_mb);
     if (status != 0) {
         return status;
     }
@@ -526,7 +534,13 @@ static int command_check_isolated(const struct options *o, struct runtime *r)
     }
     const char *args[16];
     worker_options(o, args);
-    struct supervisor *s = supervisor_new(r->workers, (char **)args);
+    struct supervisor_options options = {
+        .workers = r->workers,
+        .worker_args = (char **)args,
+        .grace_s = CANCEL_GRACE_S,
+        .rss_limit_mb = r->rss_limit_mb,
+    };
+    struct supervisor *s = supervisor_new(&options);
     if (s == NULL) {
         fprintf(stderr, "rtloader: cannot prepare the worker processes\n");
         host_check_config_free(&cc);
@@ -536,16 +550,25 @@ static int command_check_isolated(const struct options *o, struct runtime *r)
     size_t count = 0;
     int failures = supervisor_load(s, &cc, &checks, &count);
     host_check_config_free(&cc);
-    for (int round = 0; round < o->times; round++) {
+    for (int round = 0; round < o->times && supervisor_stopping() == 0; round++) {
         if (round > 0 && o->interval > 0) {
             struct timespec pause = {(time_t)o->interval,
                                      (long)((o->interval - (double)(time_t)o->interval) * 1e9)};
-            while (nanosleep(&pause, &pause) != 0) {
+            /* a stop signal interrupts the pause */
+            while (nanosleep(&pause, &pause) != 0 && supervisor_stopping() == 0) {
             }
         }
-        for (size_t i = 0; i < count; i++) {
+        for (size_t i = 0; i < count && supervisor_stopping() == 0; i++) {
             failures += supervisor_run(s, &checks[i]) ? 0 : 1;
         }
+    }
+    if (o->stats) {
+        supervisor_report_stats(s, checks, count);
+        struct sender_totals t = sender_totals();
+        char text[128];
+        snprintf(text, sizeof(text), "%zu runs (%zu failed) in worker processes", t.runs,
+                 t.failed_runs);
+        sender_print_note("summary", NULL, text);
     }
     supervisor_stop(s, CANCEL_GRACE_S);
     for (size_t i = 0; i < count; i++) {

@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <poll.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
@@ -20,6 +21,7 @@
 #include "sender.h"
 #include "supervisor.h"
 #include "wire.h"
+#include "yaml_load.h"
 
 extern char **environ;
 
@@ -37,12 +39,15 @@ struct worker {
     pid_t pid; /* 0: not running */
     int fd;
     int crashes; /* in a row, for the back-off */
+    long long rss_bytes; /* after its last run */
     struct load *loads; /* replayed, quietly, after a restart */
     size_t load_count;
 };
 
 struct supervisor {
     int count;
+    double grace_s;
+    long long rss_limit_bytes;
     struct worker *workers;
     char **argv; /* exe, "__worker", fd, options..., NULL */
     char **envp;
@@ -98,15 +103,39 @@ static char **worker_env(void)
     return envp;
 }
 
-struct supervisor *supervisor_new(int workers, char **worker_args)
+static volatile sig_atomic_t stop_signal;
+
+static void on_stop_signal(int sig)
+{
+    if (stop_signal != 0) {
+        _exit(128 + sig); /* a second signal: at once (the workers follow: PDEATHSIG) */
+    }
+    stop_signal = sig;
+}
+
+int supervisor_stopping(void)
+{
+    return stop_signal;
+}
+
+static double monotonic_s(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+struct supervisor *supervisor_new(const struct supervisor_options *options)
 {
     struct supervisor *s = calloc(1, sizeof(*s));
     if (s == NULL) {
         return NULL;
     }
-    s->count = workers > 0 ? workers : 1;
+    s->count = options->workers > 0 ? options->workers : 1;
+    s->grace_s = options->grace_s;
+    s->rss_limit_bytes = options->rss_limit_mb * 1024 * 1024;
     s->workers = calloc((size_t)s->count, sizeof(*s->workers));
-    s->argv = copy_argv(worker_args);
+    s->argv = copy_argv(options->worker_args);
     s->envp = worker_env();
     if (s->workers == NULL || s->argv == NULL || s->envp == NULL) {
         supervisor_stop(s, 0);
@@ -114,6 +143,12 @@ struct supervisor *supervisor_new(int workers, char **worker_args)
     }
     /* a write to a dead worker must fail with EPIPE, not kill the host */
     signal(SIGPIPE, SIG_IGN);
+    struct sigaction sa;
+    memset(&sa, 0, sizeof(sa));
+    sa.sa_handler = on_stop_signal;
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGINT, &sa, NULL);
+    sigaction(SIGTERM, &sa, NULL);
     return s;
 }
 
@@ -328,10 +363,40 @@ static void replay_record(struct supervisor *s, const msgpack_object *o)
  * Returns the frame (malloc'd, the cursor past its kind in *in), or NULL
  * when the worker's socket ended or carried garbage.
  */
-static char *receive(struct supervisor *s, struct worker *w, enum wire_kind want,
-                     struct wire_in *in)
+static char *receive_until(struct supervisor *s, struct worker *w, enum wire_kind want,
+                           struct wire_in *in, double timeout_s, bool *timed_out)
 {
+    double start = monotonic_s();
+    double kill_at = 0; /* once the worker was told to stop: when it gets SIGKILL */
+    bool stop_forwarded = false;
     for (;;) {
+        struct pollfd pfd = {.fd = w->fd, .events = POLLIN};
+        int ready = poll(&pfd, 1, 50);
+        double now = monotonic_s();
+        if (stop_signal != 0 && !stop_forwarded) {
+            stop_forwarded = true;
+            kill(w->pid, SIGTERM); /* the worker cancels its check */
+            if (kill_at == 0) {
+                kill_at = now + s->grace_s;
+            }
+        }
+        if (timeout_s > 0 && !*timed_out && now - start > timeout_s) {
+            *timed_out = true;
+            host_log(DATADOG_AGENT_WARNING, "worker %d: run past its run_timeout of %g s: cancelling",
+                     (int)w->pid, timeout_s);
+            kill(w->pid, SIGTERM);
+            double at = now + HOST_TIMEOUT_CANCEL_GRACE_S;
+            kill_at = kill_at == 0 || at < kill_at ? at : kill_at;
+        }
+        if (kill_at != 0 && now > kill_at) {
+            host_log(DATADOG_AGENT_WARNING, "worker %d did not finish its cancelled check: killed",
+                     (int)w->pid);
+            kill(w->pid, SIGKILL);
+            kill_at = now + 3600; /* once */
+        }
+        if (ready <= 0) {
+            continue;
+        }
         char *data = NULL;
         size_t len = 0;
         if (wire_recv(w->fd, &data, &len) != 0) {
@@ -356,6 +421,13 @@ static char *receive(struct supervisor *s, struct worker *w, enum wire_kind want
         wire_in_free(in);
         free(data);
     }
+}
+
+static char *receive(struct supervisor *s, struct worker *w, enum wire_kind want,
+                     struct wire_in *in)
+{
+    bool timed_out = false;
+    return receive_until(s, w, want, in, 0, &timed_out);
 }
 
 static int send_load(struct supervisor *s, struct worker *w, const struct load *l, bool quiet)
@@ -402,6 +474,25 @@ struct placed {
     char *id, *version, *source;
     double interval;
 };
+
+/* run_timeout of the instance, else of init_config; 0 when neither sets it. */
+static double run_timeout_of(const struct check_instance *inst)
+{
+    const char *docs[] = {inst->json, inst->init_config_json};
+    for (int i = 0; i < 2; i++) {
+        char *error = NULL;
+        struct value *v = yaml_load_string(docs[i], "instance", &error);
+        free(error);
+        double timeout = 0;
+        bool set = v != NULL && value_get(v, "run_timeout") != NULL
+                   && value_as_double(value_get(v, "run_timeout"), 0, &timeout);
+        value_free(v);
+        if (set && timeout > 0) {
+            return timeout;
+        }
+    }
+    return 0;
+}
 
 static int by_index(const void *a, const void *b)
 {
@@ -505,6 +596,9 @@ int supervisor_load(struct supervisor *s, const struct check_config *cc,
             c->source = placed[i].source;
             c->interval = placed[i].interval;
             c->worker = placed[i].worker;
+            if (placed[i].index >= 0 && (size_t)placed[i].index < cc->count) {
+                c->run_timeout = run_timeout_of(&cc->instances[placed[i].index]);
+            }
         } else {
             free(placed[i].id);
             free(placed[i].version);
@@ -520,9 +614,12 @@ int supervisor_load(struct supervisor *s, const struct check_config *cc,
 }
 
 /* Reports a run that did not come back from its worker. */
-static bool report_lost(struct host_check *check, char *why)
+static bool report_lost(struct host_check *check, char *why, double started)
 {
-    struct host_run_result result = {.error = why != NULL ? why : strdup("worker lost")};
+    struct host_run_result result = {
+        .error = why != NULL ? why : strdup("worker lost"),
+        .duration_ms = started > 0 ? (monotonic_s() - started) * 1e3 : 0,
+    };
     bool ok = host_check_report(check, &result);
     host_run_result_free(&result);
     check->crashes++;
@@ -551,16 +648,34 @@ bool supervisor_run(struct supervisor *s, struct host_check *check)
         char *why = restart(s, w);
         if (why != NULL) {
             w->crashes++;
-            return report_lost(check, why);
+            return report_lost(check, why, 0);
         }
     }
+    double started = monotonic_s();
     wire_begin(&s->out, WIRE_RUN);
     wire_pack_str(&s->out.pk, check->id);
     struct wire_in in;
-    char *data = wire_send(w->fd, &s->out) == 0 ? receive(s, w, WIRE_DONE, &in) : NULL;
+    bool timed_out = false;
+    char *data = wire_send(w->fd, &s->out) == 0
+                     ? receive_until(s, w, WIRE_DONE, &in, check->run_timeout, &timed_out)
+                     : NULL;
+    if (data == NULL && timed_out) {
+        char *how = reap(w);
+        struct host_run_result result = {.duration_ms = (monotonic_s() - started) * 1e3};
+        if (asprintf(&result.error,
+                     "timed out after %g s (run_timeout); the check ignored its cancellation: %s",
+                     check->run_timeout, how != NULL ? how : "worker killed")
+            < 0) {
+            result.error = NULL;
+        }
+        free(how);
+        host_check_report(check, &result);
+        host_run_result_free(&result);
+        return false;
+    }
     if (data == NULL) {
         w->crashes++;
-        return report_lost(check, reap(w));
+        return report_lost(check, reap(w), started);
     }
     struct host_run_result result = {0};
     long long cancelled = 0;
@@ -580,13 +695,106 @@ bool supervisor_run(struct supervisor *s, struct host_check *check)
         result.warnings[i] = strdup(warnings[i]);
     }
     free(warnings);
+    double cpu = 0;
+    long long rss = 0;
+    wire_double(wire_next(&in), &cpu);
+    wire_int(wire_next(&in), &rss);
+    check->cpu_s += cpu;
+    check->rss_bytes = rss;
+    w->rss_bytes = rss;
     wire_in_free(&in);
     free(data);
-    bool ok = host_check_report(check, &result);
+    if (timed_out) {
+        /* cancelled in time; still a timeout, and its worker stops after a cancel */
+        free(result.error);
+        result.cancelled = false;
+        if (asprintf(&result.error, "timed out after %g s (run_timeout); cancelled",
+                     check->run_timeout)
+            < 0) {
+            result.error = NULL;
+        }
+    }
+    bool ok = host_check_report(check, &result) && !timed_out;
     host_run_result_free(&result);
     check->crashes = 0;
     w->crashes = 0;
+    if (timed_out || stop_signal != 0) {
+        free(reap(w)); /* it exits after a cancel */
+    } else if (s->rss_limit_bytes > 0 && rss > s->rss_limit_bytes) {
+        char *message = NULL;
+        if (asprintf(&message, "worker %d uses %lld MiB after a run of %s, over worker_rss_limit "
+                               "(%lld MiB): restarted",
+                     (int)w->pid, rss / (1024 * 1024), check->id,
+                     s->rss_limit_bytes / (1024 * 1024))
+            >= 0) {
+            host_log(DATADOG_AGENT_WARNING, "%s", message);
+            sender_print_note("worker_restart", check->name, message);
+        }
+        free(message);
+        free(reap(w)); /* end of stream: it exits, and restarts before its next run */
+    }
     return ok;
+}
+
+/* utime + stime of a process, in seconds; 0 when unreadable. */
+static double process_cpu_s(pid_t pid)
+{
+    char path[64], text[1024];
+    snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
+    FILE *f = fopen(path, "r");
+    if (f == NULL) {
+        return 0;
+    }
+    size_t n = fread(text, 1, sizeof(text) - 1, f);
+    fclose(f);
+    text[n] = '\0';
+    const char *after = strrchr(text, ')'); /* the command name may hold spaces */
+    unsigned long long utime = 0, stime = 0;
+    if (after == NULL
+        || sscanf(after + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %llu %llu", &utime,
+                  &stime)
+               != 2) {
+        return 0;
+    }
+    return (double)(utime + stime) / (double)sysconf(_SC_CLK_TCK);
+}
+
+void supervisor_report_stats(struct supervisor *s, const struct host_check *checks, size_t count)
+{
+    static const char id[] = "rtloader.workers";
+    for (int k = 0; k < s->count; k++) {
+        struct worker *w = &s->workers[k];
+        if (w->pid == 0) {
+            continue;
+        }
+        char tag[32];
+        snprintf(tag, sizeof(tag), "worker:%d", k);
+        char *tags[] = {tag, NULL};
+        sender_submit_metric(id, DATADOG_AGENT_RTLOADER_GAUGE, "rtloader.worker.rss_bytes",
+                             (double)w->rss_bytes, tags);
+        sender_submit_metric(id, DATADOG_AGENT_RTLOADER_GAUGE, "rtloader.worker.cpu_seconds",
+                             process_cpu_s(w->pid), tags);
+    }
+    for (size_t i = 0; i < count; i++) {
+        char tag[256], worker[32];
+        snprintf(tag, sizeof(tag), "check_id:%s", checks[i].id);
+        snprintf(worker, sizeof(worker), "worker:%d", checks[i].worker);
+        char *tags[] = {tag, worker, NULL};
+        sender_submit_metric(id, DATADOG_AGENT_RTLOADER_GAUGE, "rtloader.check.cpu_seconds",
+                             checks[i].cpu_s, tags);
+        sender_submit_metric(id, DATADOG_AGENT_RTLOADER_GAUGE, "rtloader.check.rss_bytes",
+                             (double)checks[i].rss_bytes, tags);
+    }
+    struct sender_run run = {
+        .check_name = id,
+        .check_id = id,
+        .version = "",
+        .source = "worker processes",
+        .run = 1,
+        .status = "ok",
+        .telemetry = true,
+    };
+    sender_flush(&run);
 }
 
 void supervisor_stop(struct supervisor *s, double grace_s)

@@ -16,14 +16,28 @@
 
 /* Runs of one instance that crash its worker this many times in a row pause it. */
 #define HOST_WORKER_MAX_CRASHES 3
+/* After run_timeout: how long the cancelled check has to return before its worker is killed. */
+#define HOST_TIMEOUT_CANCEL_GRACE_S 1.0
+
+struct supervisor_options {
+    int workers;
+    char **worker_args;     /* after `__worker FD`: the host's own options, NULL-terminated */
+    double grace_s;         /* on SIGINT/SIGTERM: how long running checks have once cancelled */
+    long long rss_limit_mb; /* worker_rss_limit: 0 = none */
+};
 
 struct supervisor;
 
 /*
- * `worker_args`: the options every worker gets after `__worker FD` (the
- * host's own --config, --confd, ...), NULL-terminated, copied.
+ * Options are copied. Installs the SIGINT/SIGTERM handlers of the
+ * supervisor: the first signal cancels the running check (its worker gets
+ * SIGTERM, then SIGKILL after grace_s) and supervisor_stopping turns true;
+ * a second one exits at once.
  */
-struct supervisor *supervisor_new(int workers, char **worker_args);
+struct supervisor *supervisor_new(const struct supervisor_options *options);
+
+/* The signal that asked the host to stop, or 0. */
+int supervisor_stopping(void);
 
 /*
  * Loads the instances of `cc` on the workers (instance i on worker
@@ -33,8 +47,17 @@ struct supervisor *supervisor_new(int workers, char **worker_args);
 int supervisor_load(struct supervisor *s, const struct check_config *cc,
                     struct host_check **checks, size_t *count);
 
-/* Runs one instance on its worker and reports the run. Returns true when it succeeded. */
+/*
+ * Runs one instance on its worker and reports the run. Returns true when it
+ * succeeded. A run past the instance's run_timeout is cancelled, its worker
+ * stopped (killed after HOST_TIMEOUT_CANCEL_GRACE_S) and the run reported
+ * as timed out. A worker over worker_rss_limit after a run is restarted.
+ */
 bool supervisor_run(struct supervisor *s, struct host_check *check);
+
+/* Reports each worker's and each instance's RSS and CPU time as the run of
+ * the pseudo-check `rtloader.workers` (telemetry). */
+void supervisor_report_stats(struct supervisor *s, const struct host_check *checks, size_t count);
 
 /* Closes every worker's socket, then waits for them (SIGKILL after `grace_s`). Frees s. */
 void supervisor_stop(struct supervisor *s, double grace_s);

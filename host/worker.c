@@ -9,7 +9,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
+#include <fcntl.h>
 #include <sys/resource.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include "checks.h"
@@ -24,6 +26,84 @@ static pthread_mutex_t out_lock = PTHREAD_MUTEX_INITIALIZER;
 static struct wire_out batch;
 static bool batch_open;
 static bool quiet_notes; /* a reload after a restart: its notes were reported already */
+
+/*
+ * SIGTERM/SIGINT from the supervisor (a stop, or a run past its run_timeout)
+ * cancel the running check: the handler only writes to a pipe; the
+ * canceller thread does the Python part. Python's own SIGINT handler would
+ * raise KeyboardInterrupt inside the check instead.
+ */
+static int cancel_pipe[2] = {-1, -1};
+static pthread_mutex_t current_lock = PTHREAD_MUTEX_INITIALIZER;
+static struct host_check *current; /* the running instance, under current_lock */
+static bool stopping;              /* under current_lock: exit after this run */
+
+static void on_stop_signal(int sig)
+{
+    int saved = errno;
+    unsigned char byte = (unsigned char)sig;
+    if (write(cancel_pipe[1], &byte, 1) < 0) {
+        /* nothing to do in a handler */
+    }
+    errno = saved;
+}
+
+struct canceller_args {
+    rtloader_t *rt;
+    int fd;
+};
+
+/* GIL: not held; taken by host_check_cancel. */
+static void *canceller(void *arg)
+{
+    struct canceller_args *a = arg;
+    unsigned char byte;
+    while (read(cancel_pipe[0], &byte, 1) != 1) {
+        if (errno != EINTR) {
+            return NULL;
+        }
+    }
+    pthread_mutex_lock(&current_lock);
+    stopping = true;
+    struct host_check *check = current;
+    if (check == NULL) {
+        shutdown(a->fd, SHUT_RD); /* idle: the request loop reads end of stream and exits */
+    }
+    pthread_mutex_unlock(&current_lock);
+    if (check != NULL) {
+        host_log(DATADOG_AGENT_INFO, "worker %d: cancelling check %s", (int)getpid(), check->id);
+        host_check_cancel(a->rt, check);
+    }
+    return NULL;
+}
+
+static void start_canceller(rtloader_t *rt, int fd)
+{
+    static struct canceller_args args;
+    args.rt = rt;
+    args.fd = fd;
+    if (pipe2(cancel_pipe, O_CLOEXEC) != 0) {
+        return;
+    }
+    pthread_t thread;
+    sigset_t stop_signals, previous;
+    sigemptyset(&stop_signals);
+    sigaddset(&stop_signals, SIGINT);
+    sigaddset(&stop_signals, SIGTERM);
+    /* the handler runs on the other threads: the canceller must never be interrupted */
+    pthread_sigmask(SIG_BLOCK, &stop_signals, &previous);
+    if (pthread_create(&thread, NULL, canceller, &args) == 0) {
+        pthread_detach(thread);
+    }
+    pthread_sigmask(SIG_SETMASK, &previous, NULL);
+    struct sigaction sa;
+    memset(&sa, 0, sizeof(sa));
+    sa.sa_handler = on_stop_signal;
+    sa.sa_flags = SA_RESTART;
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGTERM, &sa, NULL);
+    sigaction(SIGINT, &sa, NULL);
+}
 
 /* Caller holds out_lock. */
 static void batch_flush_locked(void)
@@ -297,8 +377,17 @@ static int handle_run(rtloader_t *rt, struct loaded *l, struct wire_in *in,
     }
     struct host_run_result result = {0};
     double cpu = process_cpu_s();
-    if (check != NULL) {
+    pthread_mutex_lock(&current_lock);
+    current = check;
+    bool stop_first = stopping;
+    pthread_mutex_unlock(&current_lock);
+    if (stop_first) {
+        result.error = strdup("the worker is stopping");
+    } else if (check != NULL) {
         host_check_execute(rt, check, &result);
+        pthread_mutex_lock(&current_lock);
+        current = NULL;
+        pthread_mutex_unlock(&current_lock);
     } else {
         result.error = strdup("no such instance in this worker");
     }
@@ -324,6 +413,7 @@ int worker_serve(rtloader_t *rt, const struct host_config *cfg, int fd)
     struct loaded l = {0};
     struct wire_out reply = {0};
     int status = 0;
+    start_canceller(rt, fd);
     for (;;) {
         char *data = NULL;
         size_t len = 0;
@@ -348,6 +438,12 @@ int worker_serve(rtloader_t *rt, const struct host_config *cfg, int fd)
         if (sent != 0) {
             host_log(DATADOG_AGENT_ERROR, "worker %d: bad request or supervisor gone", (int)getpid());
             status = 1;
+            break;
+        }
+        pthread_mutex_lock(&current_lock);
+        bool stop = stopping;
+        pthread_mutex_unlock(&current_lock);
+        if (stop) {
             break;
         }
     }
