@@ -21,6 +21,7 @@
 #include "sender.h"
 #include "supervisor.h"
 #include "wire.h"
+#include "worker.h"
 #include "yaml_load.h"
 
 extern char **environ;
@@ -51,6 +52,7 @@ struct supervisor {
     struct worker *workers;
     char **argv; /* exe, "__worker", fd, options..., NULL */
     char **envp;
+    char start_time[WORKER_START_TIME_LEN];
     struct wire_out out;
     int load_failures; /* load_error notes seen, during supervisor_load */
     /* notes of the current load, to print a check-level error once, as in process */
@@ -84,19 +86,28 @@ static char **copy_argv(char **worker_args)
     return argv;
 }
 
-/* The host's environment, plus PYTHONFAULTHANDLER=1: a fatal signal prints the Python traceback. */
-static char **worker_env(void)
+/*
+ * The host's environment, plus PYTHONFAULTHANDLER=1 (a fatal signal prints
+ * the Python traceback) and the host's start time, which
+ * get_process_start_time answers in every worker.
+ */
+static char **worker_env(char *start_time)
 {
+    struct timespec now;
+    clock_gettime(CLOCK_REALTIME, &now);
+    snprintf(start_time, WORKER_START_TIME_LEN, "%s=%.7f", WORKER_START_TIME_ENV,
+             (double)now.tv_sec + (double)now.tv_nsec / 1e9);
     size_t n = 0;
     bool has_faulthandler = false;
     for (; environ[n] != NULL; n++) {
         has_faulthandler |= strncmp(environ[n], "PYTHONFAULTHANDLER=", 19) == 0;
     }
-    char **envp = calloc(n + 2, sizeof(char *));
+    char **envp = calloc(n + 3, sizeof(char *));
     if (envp == NULL) {
         return NULL;
     }
     memcpy(envp, environ, n * sizeof(char *));
+    envp[n++] = start_time;
     if (!has_faulthandler) {
         envp[n] = "PYTHONFAULTHANDLER=1";
     }
@@ -136,7 +147,7 @@ struct supervisor *supervisor_new(const struct supervisor_options *options)
     s->rss_limit_bytes = options->rss_limit_mb * 1024 * 1024;
     s->workers = calloc((size_t)s->count, sizeof(*s->workers));
     s->argv = copy_argv(options->worker_args);
-    s->envp = worker_env();
+    s->envp = worker_env(s->start_time);
     if (s->workers == NULL || s->argv == NULL || s->envp == NULL) {
         supervisor_stop(s, 0);
         return NULL;

@@ -256,9 +256,22 @@ static void fwd_note(const char *kind, const char *check_name, const char *messa
     record_end();
 }
 
+static double host_start_time;
+
+static double fwd_process_start_time(void)
+{
+    return host_start_time;
+}
+
 void worker_register(rtloader_t *rt, int fd)
 {
     out_fd = fd;
+    const char *start = getenv(WORKER_START_TIME_ENV);
+    if (start != NULL) {
+        host_start_time = strtod(start, NULL);
+        set_get_process_start_time_cb(rt, fwd_process_start_time);
+        unsetenv(WORKER_START_TIME_ENV); /* not for the processes checks start */
+    }
     set_submit_metric_cb(rt, fwd_metric);
     set_submit_service_check_cb(rt, fwd_service_check);
     set_submit_event_cb(rt, fwd_event);

@@ -18,6 +18,10 @@
  */
 int worker_serve(rtloader_t *rt, const struct host_config *cfg, int fd);
 
+/* The host's start time reaches its workers in this environment variable. */
+#define WORKER_START_TIME_ENV "RTLOADER_HOST_START_TIME"
+#define WORKER_START_TIME_LEN 64
+
 /* Registers the forwarding callbacks (GIL: none; before init). */
 void worker_register(rtloader_t *rt, int fd);
 
