@@ -558,9 +558,7 @@ static int command_check_isolated(const struct options *o, struct runtime *r)
             while (nanosleep(&pause, &pause) != 0 && supervisor_stopping() == 0) {
             }
         }
-        for (size_t i = 0; i < count && supervisor_stopping() == 0; i++) {
-            failures += supervisor_run(s, &checks[i]) ? 0 : 1;
-        }
+        failures += supervisor_run_all(s, checks, count);
     }
     if (o->stats) {
         supervisor_report_stats(s, checks, count);

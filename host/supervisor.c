@@ -23,42 +23,9 @@
 #include "wire.h"
 #include "worker.h"
 #include "yaml_load.h"
+#include "supervisor_internal.h"
 
 extern char **environ;
-
-/* A worker's socket is always this descriptor in the worker. */
-#define WORKER_FD 3
-#define WORKER_FD_TEXT "3"
-#define BACKOFF_MAX_S 5.0
-
-struct load {
-    char *name;
-    int workers, k;
-};
-
-struct worker {
-    pid_t pid; /* 0: not running */
-    int fd;
-    int crashes; /* in a row, for the back-off */
-    long long rss_bytes; /* after its last run */
-    struct load *loads; /* replayed, quietly, after a restart */
-    size_t load_count;
-};
-
-struct supervisor {
-    int count;
-    double grace_s;
-    long long rss_limit_bytes;
-    struct worker *workers;
-    char **argv; /* exe, "__worker", fd, options..., NULL */
-    char **envp;
-    char start_time[WORKER_START_TIME_LEN];
-    struct wire_out out;
-    int load_failures; /* load_error notes seen, during supervisor_load */
-    /* notes of the current load, to print a check-level error once, as in process */
-    char **seen_notes;
-    size_t seen_count;
-};
 
 static char **copy_argv(char **worker_args)
 {
@@ -114,22 +81,22 @@ static char **worker_env(char *start_time)
     return envp;
 }
 
-static volatile sig_atomic_t stop_signal;
+volatile sig_atomic_t supervisor_stop_signal;
 
-static void on_stop_signal(int sig)
+static void on_supervisor_stop_signal(int sig)
 {
-    if (stop_signal != 0) {
+    if (supervisor_stop_signal != 0) {
         _exit(128 + sig); /* a second signal: at once (the workers follow: PDEATHSIG) */
     }
-    stop_signal = sig;
+    supervisor_stop_signal = sig;
 }
 
 int supervisor_stopping(void)
 {
-    return stop_signal;
+    return supervisor_stop_signal;
 }
 
-static double monotonic_s(void)
+double monotonic_s(void)
 {
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
@@ -156,7 +123,7 @@ struct supervisor *supervisor_new(const struct supervisor_options *options)
     signal(SIGPIPE, SIG_IGN);
     struct sigaction sa;
     memset(&sa, 0, sizeof(sa));
-    sa.sa_handler = on_stop_signal;
+    sa.sa_handler = on_supervisor_stop_signal;
     sigemptyset(&sa.sa_mask);
     sigaction(SIGINT, &sa, NULL);
     sigaction(SIGTERM, &sa, NULL);
@@ -171,7 +138,7 @@ static void sleep_s(double s)
     }
 }
 
-static int spawn(struct supervisor *s, struct worker *w)
+int spawn(struct supervisor *s, struct worker *w)
 {
     if (w->crashes > 0) {
         double backoff = fmin(0.1 * pow(2, w->crashes - 1), BACKOFF_MAX_S);
@@ -217,7 +184,7 @@ static int spawn(struct supervisor *s, struct worker *w)
 }
 
 /* Waits for a worker whose socket ended, and describes how it ended (malloc'd). */
-static char *reap(struct worker *w)
+char *reap(struct worker *w)
 {
     if (w->fd >= 0) {
         close(w->fd);
@@ -251,124 +218,6 @@ static char *reap(struct worker *w)
     return written >= 0 ? text : NULL;
 }
 
-static void note(struct supervisor *s, const msgpack_object *f, size_t n)
-{
-    char *kind = n > 1 ? wire_strdup(&f[1]) : NULL;
-    char *name = n > 2 ? wire_strdup(&f[2]) : NULL;
-    char *message = n > 3 ? wire_strdup(&f[3]) : NULL;
-    char *key = NULL;
-    bool seen = false;
-    if (asprintf(&key, "%s\n%s\n%s", kind != NULL ? kind : "", name != NULL ? name : "",
-                 message != NULL ? message : "")
-        >= 0) {
-        for (size_t i = 0; i < s->seen_count && !seen; i++) {
-            seen = strcmp(s->seen_notes[i], key) == 0;
-        }
-        char **grown = seen ? NULL : realloc(s->seen_notes, (s->seen_count + 1) * sizeof(char *));
-        if (grown != NULL) {
-            s->seen_notes = grown;
-            s->seen_notes[s->seen_count++] = key;
-            key = NULL;
-        }
-    }
-    /* the same check-level error from every worker is one error, as in process */
-    if (!seen && kind != NULL) {
-        sender_print_note(kind, name, message);
-    }
-    free(key);
-    free(kind);
-    free(name);
-    free(message);
-}
-
-static void replay_record(struct supervisor *s, const msgpack_object *o)
-{
-    if (o->type != MSGPACK_OBJECT_ARRAY || o->via.array.size < 2) {
-        return;
-    }
-    const msgpack_object *f = o->via.array.ptr;
-    size_t n = o->via.array.size;
-    long long kind = -1;
-    wire_int(&f[0], &kind);
-    if (kind == WIRE_REC_NOTE) {
-        note(s, f, n);
-        return;
-    }
-    if (kind == WIRE_REC_EXTERNAL_TAGS && n >= 4) {
-        char *host = wire_strdup(&f[1]), *source = wire_strdup(&f[2]);
-        char **tags = wire_strings(&f[3]);
-        sender_record_external_tags(host, source, tags);
-        free(host);
-        free(source);
-        free(tags);
-        return;
-    }
-    char *id = wire_strdup(&f[1]);
-    long long i1 = 0, i2 = 0;
-    double d1 = 0, d2 = 0, d3 = 0;
-    if (kind == WIRE_REC_METRIC && n >= 7 && wire_int(&f[2], &i1) && wire_double(&f[4], &d1)) {
-        char *name = wire_strdup(&f[3]), *host = wire_strdup(&f[6]);
-        char **tags = wire_strings(&f[5]);
-        sender_metric(id, (metric_type_t)i1, name, d1, tags, host);
-        free(name);
-        free(host);
-        free(tags);
-    } else if (kind == WIRE_REC_SERVICE_CHECK && n >= 7 && wire_int(&f[3], &i1)) {
-        char *name = wire_strdup(&f[2]), *host = wire_strdup(&f[5]), *msg = wire_strdup(&f[6]);
-        char **tags = wire_strings(&f[4]);
-        sender_service_check(id, name, (int)i1, tags, host, msg);
-        free(name);
-        free(host);
-        free(msg);
-        free(tags);
-    } else if (kind == WIRE_REC_EVENT && n >= 12 && wire_int(&f[4], &i1)) {
-        event_t ev = {
-            .title = wire_strdup(&f[2]),
-            .text = wire_strdup(&f[3]),
-            .ts = (long)i1,
-            .priority = wire_strdup(&f[5]),
-            .host = wire_strdup(&f[6]),
-            .tags = wire_strings(&f[7]),
-            .alert_type = wire_strdup(&f[8]),
-            .aggregation_key = wire_strdup(&f[9]),
-            .source_type_name = wire_strdup(&f[10]),
-            .event_type = wire_strdup(&f[11]),
-        };
-        sender_event(id, &ev);
-        free(ev.title);
-        free(ev.text);
-        free(ev.priority);
-        free(ev.host);
-        free(ev.tags);
-        free(ev.alert_type);
-        free(ev.aggregation_key);
-        free(ev.source_type_name);
-        free(ev.event_type);
-    } else if (kind == WIRE_REC_HISTOGRAM_BUCKET && n >= 9 && wire_int(&f[3], &i1)
-               && wire_double(&f[4], &d2) && wire_double(&f[5], &d3) && wire_int(&f[6], &i2)) {
-        char *name = wire_strdup(&f[2]), *host = wire_strdup(&f[7]);
-        char **tags = wire_strings(&f[8]);
-        sender_histogram_bucket(id, name, i1, (float)d2, (float)d3, (int)i2, host, tags);
-        free(name);
-        free(host);
-        free(tags);
-    } else if (kind == WIRE_REC_PLATFORM_EVENT && n >= 4 && f[2].type == MSGPACK_OBJECT_BIN) {
-        char *type = wire_strdup(&f[3]);
-        sender_platform_event(id, f[2].via.bin.ptr, (int)f[2].via.bin.size, type);
-        free(type);
-    } else if (kind == WIRE_REC_METADATA && n >= 4) {
-        char *name = wire_strdup(&f[2]), *value = wire_strdup(&f[3]);
-        sender_record_metadata(id, name, value);
-        free(name);
-        free(value);
-    } else if (kind == WIRE_REC_LOG && n >= 3) {
-        char *line = wire_strdup(&f[2]);
-        sender_record_log(id, line);
-        free(line);
-    }
-    free(id);
-}
-
 /*
  * Reads frames until one of kind `want`, replaying batches on the way.
  * Returns the frame (malloc'd, the cursor past its kind in *in), or NULL
@@ -384,7 +233,7 @@ static char *receive_until(struct supervisor *s, struct worker *w, enum wire_kin
         struct pollfd pfd = {.fd = w->fd, .events = POLLIN};
         int ready = poll(&pfd, 1, 50);
         double now = monotonic_s();
-        if (stop_signal != 0 && !stop_forwarded) {
+        if (supervisor_stop_signal != 0 && !stop_forwarded) {
             stop_forwarded = true;
             kill(w->pid, SIGTERM); /* the worker cancels its check */
             if (kill_at == 0) {
@@ -434,7 +283,7 @@ static char *receive_until(struct supervisor *s, struct worker *w, enum wire_kin
     }
 }
 
-static char *receive(struct supervisor *s, struct worker *w, enum wire_kind want,
+char *receive(struct supervisor *s, struct worker *w, enum wire_kind want,
                      struct wire_in *in)
 {
     bool timed_out = false;
@@ -452,7 +301,7 @@ static int send_load(struct supervisor *s, struct worker *w, const struct load *
 }
 
 /* Starts a stopped worker and loads again what it held, quietly. */
-static char *restart(struct supervisor *s, struct worker *w)
+char *restart(struct supervisor *s, struct worker *w)
 {
     if (spawn(s, w) != 0) {
         return strdup("cannot start a worker process");
@@ -622,129 +471,6 @@ int supervisor_load(struct supervisor *s, const struct check_config *cc,
     }
     free(placed);
     return failures;
-}
-
-/* Reports a run that did not come back from its worker. */
-static bool report_lost(struct host_check *check, char *why, double started)
-{
-    struct host_run_result result = {
-        .error = why != NULL ? why : strdup("worker lost"),
-        .duration_ms = started > 0 ? (monotonic_s() - started) * 1e3 : 0,
-    };
-    bool ok = host_check_report(check, &result);
-    host_run_result_free(&result);
-    check->crashes++;
-    if (check->crashes >= HOST_WORKER_MAX_CRASHES) {
-        check->paused = true;
-        char *message = NULL;
-        if (asprintf(&message, "%s: its worker crashed on %d runs in a row; paused", check->id,
-                     check->crashes)
-            >= 0) {
-            sender_print_note("paused", check->name, message);
-        }
-        free(message);
-    }
-    return ok;
-}
-
-bool supervisor_run(struct supervisor *s, struct host_check *check)
-{
-    if (check->paused) {
-        host_log(DATADOG_AGENT_WARNING, "check %s is paused after %d crashes in a row: not run",
-                 check->id, check->crashes);
-        return false;
-    }
-    struct worker *w = &s->workers[check->worker];
-    if (w->pid == 0) {
-        char *why = restart(s, w);
-        if (why != NULL) {
-            w->crashes++;
-            return report_lost(check, why, 0);
-        }
-    }
-    double started = monotonic_s();
-    wire_begin(&s->out, WIRE_RUN);
-    wire_pack_str(&s->out.pk, check->id);
-    struct wire_in in;
-    bool timed_out = false;
-    char *data = wire_send(w->fd, &s->out) == 0
-                     ? receive_until(s, w, WIRE_DONE, &in, check->run_timeout, &timed_out)
-                     : NULL;
-    if (data == NULL && timed_out) {
-        char *how = reap(w);
-        struct host_run_result result = {.duration_ms = (monotonic_s() - started) * 1e3};
-        if (asprintf(&result.error,
-                     "timed out after %g s (run_timeout); the check ignored its cancellation: %s",
-                     check->run_timeout, how != NULL ? how : "worker killed")
-            < 0) {
-            result.error = NULL;
-        }
-        free(how);
-        host_check_report(check, &result);
-        host_run_result_free(&result);
-        return false;
-    }
-    if (data == NULL) {
-        w->crashes++;
-        return report_lost(check, reap(w), started);
-    }
-    struct host_run_result result = {0};
-    long long cancelled = 0;
-    wire_next(&in); /* the id: one run at a time per worker */
-    result.error = wire_strdup(wire_next(&in));
-    wire_int(wire_next(&in), &cancelled);
-    result.cancelled = cancelled != 0;
-    wire_double(wire_next(&in), &result.duration_ms);
-    char **warnings = wire_strings(wire_next(&in));
-    /* host_run_result owns each warning separately */
-    size_t n = 0;
-    while (warnings != NULL && warnings[n] != NULL) {
-        n++;
-    }
-    result.warnings = calloc(n + 1, sizeof(char *));
-    for (size_t i = 0; i < n && result.warnings != NULL; i++) {
-        result.warnings[i] = strdup(warnings[i]);
-    }
-    free(warnings);
-    double cpu = 0;
-    long long rss = 0;
-    wire_double(wire_next(&in), &cpu);
-    wire_int(wire_next(&in), &rss);
-    check->cpu_s += cpu;
-    check->rss_bytes = rss;
-    w->rss_bytes = rss;
-    wire_in_free(&in);
-    free(data);
-    if (timed_out) {
-        /* cancelled in time; still a timeout, and its worker stops after a cancel */
-        free(result.error);
-        result.cancelled = false;
-        if (asprintf(&result.error, "timed out after %g s (run_timeout); cancelled",
-                     check->run_timeout)
-            < 0) {
-            result.error = NULL;
-        }
-    }
-    bool ok = host_check_report(check, &result) && !timed_out;
-    host_run_result_free(&result);
-    check->crashes = 0;
-    w->crashes = 0;
-    if (timed_out || stop_signal != 0) {
-        free(reap(w)); /* it exits after a cancel */
-    } else if (s->rss_limit_bytes > 0 && rss > s->rss_limit_bytes) {
-        char *message = NULL;
-        if (asprintf(&message, "worker %d uses %lld MiB after a run of %s, over worker_rss_limit "
-                               "(%lld MiB): restarted",
-                     (int)w->pid, rss / (1024 * 1024), check->id,
-                     s->rss_limit_bytes / (1024 * 1024))
-            >= 0) {
-            host_log(DATADOG_AGENT_WARNING, "%s", message);
-            sender_print_note("worker_restart", check->name, message);
-        }
-        free(message);
-        free(reap(w)); /* end of stream: it exits, and restarts before its next run */
-    }
-    return ok;
 }
 
 /* utime + stime of a process, in seconds; 0 when unreadable. */

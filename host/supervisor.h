@@ -55,6 +55,13 @@ int supervisor_load(struct supervisor *s, const struct check_config *cc,
  */
 bool supervisor_run(struct supervisor *s, struct host_check *check);
 
+/*
+ * Runs checks[0..count) once each: instances on different workers at the
+ * same time, those of one worker one after the other in order. Starts no
+ * new run once a stop signal arrived. Returns the failed (or not run) ones.
+ */
+int supervisor_run_all(struct supervisor *s, struct host_check *checks, size_t count);
+
 /* Reports each worker's and each instance's RSS and CPU time as the run of
  * the pseudo-check `rtloader.workers` (telemetry). */
 void supervisor_report_stats(struct supervisor *s, const struct host_check *checks, size_t count);
