@@ -5,6 +5,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/uio.h>
 #include <unistd.h>
 
 #include "wire.h"
@@ -42,19 +43,57 @@ static int write_all(int fd, const char *data, size_t len)
     return 0;
 }
 
-int wire_send(int fd, struct wire_out *w)
+static void patch_length(struct wire_out *w)
 {
-    if (w->buf.data == NULL || w->buf.size < 4) {
-        errno = EINVAL;
-        return -1;
-    }
     uint32_t len = (uint32_t)(w->buf.size - 4);
     unsigned char *p = (unsigned char *)w->buf.data;
     p[0] = (unsigned char)(len >> 24);
     p[1] = (unsigned char)(len >> 16);
     p[2] = (unsigned char)(len >> 8);
     p[3] = (unsigned char)len;
+}
+
+int wire_send(int fd, struct wire_out *w)
+{
+    if (w->buf.data == NULL || w->buf.size < 4) {
+        errno = EINVAL;
+        return -1;
+    }
+    patch_length(w);
     return write_all(fd, w->buf.data, w->buf.size);
+}
+
+int wire_send2(int fd, struct wire_out *first, struct wire_out *second)
+{
+    if (first->buf.data == NULL || first->buf.size < 4 || second->buf.data == NULL
+        || second->buf.size < 4) {
+        errno = EINVAL;
+        return -1;
+    }
+    patch_length(first);
+    patch_length(second);
+    struct iovec iov[2] = {{first->buf.data, first->buf.size}, {second->buf.data, second->buf.size}};
+    size_t total = first->buf.size + second->buf.size;
+    ssize_t n;
+    do {
+        n = writev(fd, iov, 2);
+    } while (n < 0 && errno == EINTR);
+    if (n < 0) {
+        return -1;
+    }
+    if ((size_t)n == total) {
+        return 0;
+    }
+    /* a short write: the rest, frame by frame */
+    if ((size_t)n < first->buf.size) {
+        if (write_all(fd, first->buf.data + n, first->buf.size - (size_t)n) != 0) {
+            return -1;
+        }
+        n = 0;
+    } else {
+        n -= (ssize_t)first->buf.size;
+    }
+    return write_all(fd, second->buf.data + n, second->buf.size - (size_t)n);
 }
 
 void wire_free(struct wire_out *w)
@@ -145,7 +184,9 @@ void wire_in_init(struct wire_in *in, const char *data, size_t len)
     in->data = data;
     in->len = len;
     in->offset = 0;
-    msgpack_unpacked_init(&in->obj);
+    if (!msgpack_zone_init(&in->zone, MSGPACK_ZONE_CHUNK_SIZE)) {
+        in->offset = len; /* out of memory: an empty frame */
+    }
 }
 
 const msgpack_object *wire_next(struct wire_in *in)
@@ -153,16 +194,19 @@ const msgpack_object *wire_next(struct wire_in *in)
     if (in->offset >= in->len) {
         return NULL;
     }
-    if (msgpack_unpack_next(&in->obj, in->data, in->len, &in->offset) != MSGPACK_UNPACK_SUCCESS) {
+    msgpack_zone_clear(&in->zone);
+    /* EXTRA_BYTES: an object, with more after it in the frame */
+    msgpack_unpack_return r = msgpack_unpack(in->data, in->len, &in->offset, &in->zone, &in->obj);
+    if (r != MSGPACK_UNPACK_SUCCESS && r != MSGPACK_UNPACK_EXTRA_BYTES) {
         in->offset = in->len;
         return NULL;
     }
-    return &in->obj.data;
+    return &in->obj;
 }
 
 void wire_in_free(struct wire_in *in)
 {
-    msgpack_unpacked_destroy(&in->obj);
+    msgpack_zone_destroy(&in->zone);
 }
 
 char *wire_strdup(const msgpack_object *o)

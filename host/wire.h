@@ -51,6 +51,8 @@ void wire_begin(struct wire_out *w, enum wire_kind kind);
 size_t wire_size(const struct wire_out *w);
 /* Writes the frame whole (retrying short writes and EINTR). 0, or -1 (errno). */
 int wire_send(int fd, struct wire_out *w);
+/* Writes two frames with one system call (a run's last batch and its result). */
+int wire_send2(int fd, struct wire_out *first, struct wire_out *second);
 void wire_free(struct wire_out *w);
 
 /* Packs a C string, or nil for NULL. */
@@ -69,11 +71,15 @@ int wire_recv(int fd, char **data, size_t *len);
 struct wire_in {
     const char *data;
     size_t len, offset;
-    msgpack_unpacked obj;
+    /* one zone for the whole frame, cleared per object: msgpack_unpack_next
+     * would allocate a fresh zone for every submission */
+    msgpack_zone zone;
+    msgpack_object obj;
 };
 
 void wire_in_init(struct wire_in *in, const char *data, size_t len);
-/* The next object, or NULL at the end of the frame (or on malformed data). */
+/* The next object, or NULL at the end of the frame (or on malformed data).
+ * Valid until the next call. */
 const msgpack_object *wire_next(struct wire_in *in);
 void wire_in_free(struct wire_in *in);
 

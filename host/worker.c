@@ -405,7 +405,6 @@ static int handle_run(rtloader_t *rt, struct loaded *l, struct wire_in *in,
         result.error = strdup("no such instance in this worker");
     }
     cpu = process_cpu_s() - cpu;
-    batch_flush();
 
     wire_begin(reply, WIRE_DONE);
     wire_pack_str(&reply->pk, id);
@@ -417,7 +416,12 @@ static int handle_run(rtloader_t *rt, struct loaded *l, struct wire_in *in,
     msgpack_pack_int64(&reply->pk, resident_bytes());
     host_run_result_free(&result);
     free(id);
-    return wire_send(out_fd, reply);
+    /* the run's last batch and its result in one write: one wake-up of the supervisor */
+    pthread_mutex_lock(&out_lock);
+    int sent = batch_open ? wire_send2(out_fd, &batch, reply) : wire_send(out_fd, reply);
+    batch_open = false;
+    pthread_mutex_unlock(&out_lock);
+    return sent;
 }
 
 int worker_serve(rtloader_t *rt, const struct host_config *cfg, int fd)

@@ -9,3 +9,5 @@ echo "== aggregator.submit_metric vs a no-op builtin"
 echo
 echo "== per-call API paths"
 "$build/bin/bench_api" "$root/bench/python" "$root/host/python"
+echo
+"$root/scripts/bench-isolation.sh" "$build"
