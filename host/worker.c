@@ -466,7 +466,9 @@ int worker_serve(rtloader_t *rt, const struct host_config *cfg, int fd)
     }
     wire_free(&reply);
     wire_free(&batch);
-    /* the instances are left to the process's end, as the host does */
+    rtloader_gilstate_t gil = ensure_gil(rt);
+    host_checks_free(rt, l.checks, l.count);
+    release_gil(rt, gil);
     free(l.index);
     return status;
 }

@@ -341,8 +341,8 @@ func TestIsolationSettings(t *testing.T) {
 	tr.writeConfig("check_isolation: process\ncheck_workers: 1\n")
 	r := tr.check("crash")
 	wantCode(t, r, 1)
-	run := one(t, where(r.lines(t), "run", "crash"), "run")
-	wantContains(t, "run error", run.str("error"), "exited with status 7")
+	only := one(t, where(r.lines(t), "run", "crash"), "run")
+	wantContains(t, "run error", only.str("error"), "exited with status 7")
 
 	tr.writeConfig("check_isolation: threads\n")
 	r = tr.check("crash")
@@ -353,4 +353,27 @@ func TestIsolationSettings(t *testing.T) {
 	wantCode(t, r, 2)
 	r = tr.check("crash", "--workers", "0")
 	wantCode(t, r, 2)
+	tr.writeConfig("worker_rss_limit: lots\n")
+	r = tr.check("crash")
+	wantCode(t, r, 3)
+	wantContains(t, "stderr", r.stderr, "worker_rss_limit must be")
+	// not built for run yet: refused rather than ignored
+	r = run(t, tr.dir, "run", "--config", tr.config, "--isolation", "process")
+	wantCode(t, r, 2)
+	wantContains(t, "stderr", r.stderr, "not available for run yet")
+}
+
+// Instances on different workers run at the same time: a slow one does not
+// hold back the instance placed on the other worker.
+func TestIsolationWorkersRunConcurrently(t *testing.T) {
+	tr := crashTree(t, "instances:\n  - mode: sleep\n    run_timeout: 2\n  - mode: ok\n")
+	r := tr.check("crash", "--isolation", "process", "--workers", "2")
+	wantCode(t, r, 1)
+	var order []string
+	for _, o := range where(r.lines(t), "run", "crash") {
+		order = append(order, o.str("source"))
+	}
+	if len(order) != 2 || !strings.HasSuffix(order[0], ":4") {
+		t.Errorf("the fast instance (line 4) must finish first, got %v\n%s", order, r)
+	}
 }
