@@ -31,6 +31,7 @@ struct host_check {
     int crashes;
     bool paused;
     double run_timeout; /* seconds, 0 = none (instance, else init_config) */
+    double queued_at;   /* when it became due (the scheduler of supervisor_run.c) */
     double cpu_s;       /* CPU time of every run so far */
     long long rss_bytes; /* its worker's RSS after its last run */
 };

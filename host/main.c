@@ -100,6 +100,9 @@ static const char usage_run[]
       "      --stats            print the memory tracker summary at exit\n"
       "      --log-level L      overrides log_level\n"
       "      --python-home DIR  the Python installation to use (overrides python_home)\n"
+      "      --isolation MODE   none (default: checks run in this process) or process\n"
+      "                         (each instance runs in a worker process; docs/isolation.md)\n"
+      "      --workers N        worker processes with --isolation process (default: CPUs)\n"
       "  -h, --help             this help\n";
 
 static const char usage_info[]
@@ -208,11 +211,6 @@ static int parse_options(int argc, char **argv, struct options *o)
             if (strcmp(optarg, "none") != 0 && strcmp(optarg, "process") != 0) {
                 return usage_error(usage, "--isolation is none or process, not '%s'", optarg);
             }
-            if (strcmp(o->command, "run") == 0 && strcmp(optarg, "process") == 0) {
-                return usage_error(usage, "%s",
-                                   "--isolation process is not available for run yet "
-                                   "(docs/isolation.md); use it with check");
-            }
             o->isolation = optarg;
             break;
         case OPT_WORKERS:
@@ -317,12 +315,8 @@ static int resolve_isolation(const struct options *o, const struct host_config *
     *workers = o->workers > 0 ? o->workers
                : count != NULL ? (int)count->u.integer
                                : (cpus > 0 ? (int)cpus : 1);
-    if (*process && strcmp(o->command, "check") != 0) {
-        if (strcmp(o->command, "run") == 0) {
-            host_log(DATADOG_AGENT_WARNING, "check_isolation: process is not available for run yet "
-                                            "(docs/isolation.md): checks run in this process");
-        }
-        *process = false;
+    if (strcmp(o->command, "check") != 0 && strcmp(o->command, "run") != 0) {
+        *process = false; /* info, and a worker itself */
     }
     return 0;
 }
@@ -511,27 +505,63 @@ static void worker_options(const struct options *o, const char **args)
     args[n] = NULL;
 }
 
-/* `check` with check_isolation: process (docs/isolation.md). */
-static int command_check_isolated(const struct options *o, struct runtime *r)
+/*
+ * Places the instances of the named checks on the supervisor's workers
+ * (docs/isolation.md). Returns EXIT_OK or EXIT_CONFIG; load failures are
+ * counted in *failures and printed as notes.
+ */
+static int load_isolated(struct runtime *r, struct supervisor *s, char **names,
+                         struct host_check **checks, size_t *count, int *failures)
 {
-    struct check_config cc;
-    char *error = NULL;
-    int found = host_check_config_load(r->cfg.confd_path, o->check_name, &cc, &error);
-    if (found < 0) {
-        fprintf(stderr, "rtloader: configuration error: %s\n", error != NULL ? error : "out of memory");
-        free(error);
+    int status = EXIT_OK;
+    for (char **name = names; *name != NULL; name++) {
+        struct check_config cc;
+        char *error = NULL;
+        int found = host_check_config_load(r->cfg.confd_path, *name, &cc, &error);
+        if (found < 0) {
+            fprintf(stderr, "rtloader: configuration error: %s\n", error != NULL ? error : "out of memory");
+            free(error);
+            status = EXIT_CONFIG;
+        } else if (found > 0) {
+            char message[PATH_MAX + 128];
+            snprintf(message, sizeof(message),
+                     "no configuration: neither %s/%s.d/*.yaml nor %s/%s.yaml exists",
+                     r->cfg.confd_path, *name, r->cfg.confd_path, *name);
+            sender_print_note("load_error", *name, message);
+            (*failures)++;
+        } else {
+            *failures += supervisor_load(s, &cc, checks, count);
+        }
         host_check_config_free(&cc);
-        return EXIT_CONFIG;
     }
-    if (found > 0) {
-        char message[PATH_MAX + 128];
-        snprintf(message, sizeof(message),
-                 "no configuration: neither %s/%s.d/*.yaml nor %s/%s.yaml exists",
-                 r->cfg.confd_path, o->check_name, r->cfg.confd_path, o->check_name);
-        sender_print_note("load_error", o->check_name, message);
-        host_check_config_free(&cc);
-        return EXIT_CHECK_FAILED;
+    return status;
+}
+
+static void free_isolated(struct host_check *checks, size_t count)
+{
+    for (size_t i = 0; i < count; i++) {
+        free(checks[i].name);
+        free(checks[i].id);
+        free(checks[i].version);
+        free(checks[i].source);
     }
+    free(checks);
+}
+
+/* --stats with process isolation: the workers' telemetry and the run totals. */
+static void print_isolated_stats(struct supervisor *s, const struct host_check *checks,
+                                 size_t count)
+{
+    supervisor_report_stats(s, checks, count);
+    struct sender_totals t = sender_totals();
+    char text[128];
+    snprintf(text, sizeof(text), "%zu runs (%zu failed) in worker processes", t.runs,
+             t.failed_runs);
+    sender_print_note("summary", NULL, text);
+}
+
+static struct supervisor *new_supervisor(const struct options *o, struct runtime *r)
+{
     const char *args[16];
     worker_options(o, args);
     struct supervisor_options options = {
@@ -543,14 +573,24 @@ static int command_check_isolated(const struct options *o, struct runtime *r)
     struct supervisor *s = supervisor_new(&options);
     if (s == NULL) {
         fprintf(stderr, "rtloader: cannot prepare the worker processes\n");
-        host_check_config_free(&cc);
+    }
+    return s;
+}
+
+/* `check` with check_isolation: process. */
+static int command_check_isolated(const struct options *o, struct runtime *r)
+{
+    struct supervisor *s = new_supervisor(o, r);
+    if (s == NULL) {
         return EXIT_RUNTIME;
     }
     struct host_check *checks = NULL;
     size_t count = 0;
-    int failures = supervisor_load(s, &cc, &checks, &count);
-    host_check_config_free(&cc);
-    for (int round = 0; round < o->times && supervisor_stopping() == 0; round++) {
+    int failures = 0;
+    char *names[] = {(char *)o->check_name, NULL};
+    int status = load_isolated(r, s, names, &checks, &count, &failures);
+    for (int round = 0; status == EXIT_OK && round < o->times && supervisor_stopping() == 0;
+         round++) {
         if (round > 0 && o->interval > 0) {
             struct timespec pause = {(time_t)o->interval,
                                      (long)((o->interval - (double)(time_t)o->interval) * 1e9)};
@@ -560,23 +600,52 @@ static int command_check_isolated(const struct options *o, struct runtime *r)
         }
         failures += supervisor_run_all(s, checks, count);
     }
-    if (o->stats) {
-        supervisor_report_stats(s, checks, count);
-        struct sender_totals t = sender_totals();
-        char text[128];
-        snprintf(text, sizeof(text), "%zu runs (%zu failed) in worker processes", t.runs,
-                 t.failed_runs);
-        sender_print_note("summary", NULL, text);
+    if (o->stats && status == EXIT_OK) {
+        print_isolated_stats(s, checks, count);
     }
     supervisor_stop(s, CANCEL_GRACE_S);
-    for (size_t i = 0; i < count; i++) {
-        free(checks[i].name);
-        free(checks[i].id);
-        free(checks[i].version);
-        free(checks[i].source);
+    free_isolated(checks, count);
+    if (status != EXIT_OK) {
+        return status;
     }
-    free(checks);
     return failures > 0 || count == 0 ? EXIT_CHECK_FAILED : EXIT_OK;
+}
+
+/* `run` with check_isolation: process. */
+static int command_run_isolated(const struct options *o, struct runtime *r)
+{
+    char *error = NULL;
+    char **names = host_confd_check_names(r->cfg.confd_path, &error);
+    if (names == NULL) {
+        fprintf(stderr, "rtloader: configuration error: %s\n", error != NULL ? error : "out of memory");
+        free(error);
+        return EXIT_CONFIG;
+    }
+    struct supervisor *s = new_supervisor(o, r);
+    if (s == NULL) {
+        host_free_strings(names);
+        return EXIT_RUNTIME;
+    }
+    struct host_check *checks = NULL;
+    size_t count = 0;
+    int failures = 0;
+    int status = load_isolated(r, s, names, &checks, &count, &failures);
+    host_free_strings(names);
+    if (status == EXIT_OK) {
+        if (count == 0) {
+            host_log(DATADOG_AGENT_WARNING, "no check instance loaded from %s: waiting for a signal",
+                     r->cfg.confd_path);
+        }
+        double telemetry = r->cfg.memtrack_enabled ? HOST_MEMSTATS_INTERVAL_S : 0;
+        if (supervisor_schedule(s, checks, count, telemetry) < 0) {
+            status = EXIT_RUNTIME;
+        } else if (o->stats) {
+            print_isolated_stats(s, checks, count);
+        }
+    }
+    supervisor_stop(s, CANCEL_GRACE_S);
+    free_isolated(checks, count);
+    return status;
 }
 
 static int command_run(struct runtime *r)
@@ -677,6 +746,8 @@ int main(int argc, char **argv)
             status = command_check_isolated(&o, &r);
         } else if (strcmp(o.command, "check") == 0) {
             status = command_check(&o, &r);
+        } else if (strcmp(o.command, "run") == 0 && r.isolated) {
+            status = command_run_isolated(&o, &r);
         } else if (strcmp(o.command, "run") == 0) {
             status = command_run(&r);
         } else {

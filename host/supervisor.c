@@ -296,6 +296,7 @@ static int send_load(struct supervisor *s, struct worker *w, const struct load *
     wire_pack_str(&s->out.pk, l->name);
     msgpack_pack_int(&s->out.pk, l->workers);
     msgpack_pack_int(&s->out.pk, l->k);
+    msgpack_pack_int(&s->out.pk, l->shift);
     msgpack_pack_int(&s->out.pk, quiet ? 1 : 0);
     return wire_send(w->fd, &s->out);
 }
@@ -360,10 +361,21 @@ static int by_index(const void *a, const void *b)
     return (x > y) - (x < y);
 }
 
+/* How many instances of cc go on worker k. */
+static size_t share(const struct supervisor *s, const struct check_config *cc, int shift, int k)
+{
+    size_t n = (size_t)s->count;
+    size_t first = ((size_t)k + n - (size_t)shift % n) % n; /* the first i with (i + shift) % n == k */
+    return first < cc->count ? (cc->count - 1 - first) / n + 1 : 0;
+}
+
 int supervisor_load(struct supervisor *s, const struct check_config *cc,
                     struct host_check **checks, size_t *count)
 {
-    int used = cc->count < (size_t)s->count ? (int)cc->count : s->count;
+    /* placement continues where the previous check's ended: checks of one
+     * instance each spread over every worker */
+    int shift = (int)(s->placed_total % (size_t)s->count);
+    s->placed_total += cc->count;
     int failures = 0;
     bool *sent = calloc((size_t)s->count, sizeof(bool));
     struct placed *placed = NULL;
@@ -372,9 +384,12 @@ int supervisor_load(struct supervisor *s, const struct check_config *cc,
         return (int)cc->count;
     }
     /* every worker loads at once, then each answer is read */
-    for (int k = 0; k < used; k++) {
+    for (int k = 0; k < s->count; k++) {
+        if (share(s, cc, shift, k) == 0) {
+            continue;
+        }
         struct worker *w = &s->workers[k];
-        struct load l = {.name = cc->name, .workers = used, .k = k};
+        struct load l = {.name = cc->name, .workers = s->count, .k = k, .shift = shift};
         struct load *grown = realloc(w->loads, (w->load_count + 1) * sizeof(*grown));
         if (grown == NULL || (l.name = strdup(cc->name)) == NULL) {
             if (grown != NULL) {
@@ -389,7 +404,10 @@ int supervisor_load(struct supervisor *s, const struct check_config *cc,
         }
     }
     s->load_failures = 0;
-    for (int k = 0; k < used; k++) {
+    for (int k = 0; k < s->count; k++) {
+        if (share(s, cc, shift, k) == 0) {
+            continue;
+        }
         struct worker *w = &s->workers[k];
         struct wire_in in;
         char *data = sent[k] ? receive(s, w, WIRE_LOADED, &in) : NULL;
@@ -406,8 +424,7 @@ int supervisor_load(struct supervisor *s, const struct check_config *cc,
             }
             free(message);
             free(how);
-            /* every instance of this worker's share is lost */
-            failures += (int)((cc->count - (size_t)k + (size_t)used - 1) / (size_t)used);
+            failures += (int)share(s, cc, shift, k); /* this worker's share is lost */
             if (data != NULL) {
                 wire_in_free(&in);
                 free(data);

@@ -62,6 +62,16 @@ bool supervisor_run(struct supervisor *s, struct host_check *check);
  */
 int supervisor_run_all(struct supervisor *s, struct host_check *checks, size_t count);
 
+/*
+ * `run`: every instance on its interval (first run at once) until SIGINT or
+ * SIGTERM; then the running checks are cancelled (their workers get SIGTERM,
+ * SIGKILL after grace_s) and it returns the signal, or -1 when it could not
+ * start. An instance due while still running or waiting skips that run.
+ * With telemetry_s > 0, supervisor_report_stats every telemetry_s.
+ */
+int supervisor_schedule(struct supervisor *s, struct host_check *checks, size_t count,
+                        double telemetry_s);
+
 /* Reports each worker's and each instance's RSS and CPU time as the run of
  * the pseudo-check `rtloader.workers` (telemetry). */
 void supervisor_report_stats(struct supervisor *s, const struct host_check *checks, size_t count);

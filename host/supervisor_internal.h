@@ -19,9 +19,10 @@
 #define WORKER_FD_TEXT "3"
 #define BACKOFF_MAX_S 5.0
 
+/* Instance i of check `name` is on worker k when (i + shift) mod workers == k. */
 struct load {
     char *name;
-    int workers, k;
+    int workers, k, shift;
 };
 
 struct worker {
@@ -46,6 +47,7 @@ struct supervisor {
     char **envp;
     char start_time[WORKER_START_TIME_LEN];
     struct wire_out out;
+    size_t placed_total; /* instances placed so far: the next one goes on worker placed_total mod count */
     int load_failures; /* load_error notes seen, during supervisor_load */
     /* notes of the current load, to print a check-level error once, as in process */
     char **seen_notes;

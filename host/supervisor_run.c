@@ -21,6 +21,7 @@ static bool finish_lost(struct supervisor *s, struct worker *w, char *why)
     (void)s;
     struct host_check *check = w->running;
     w->running = NULL;
+    check->busy = false;
     struct host_run_result result = {.duration_ms = (monotonic_s() - w->started) * 1e3};
     if (w->timed_out) {
         if (asprintf(&result.error,
@@ -57,6 +58,7 @@ static bool finish_done(struct supervisor *s, struct worker *w, struct wire_in *
 {
     struct host_check *check = w->running;
     w->running = NULL;
+    check->busy = false;
     struct host_run_result result = {0};
     long long cancelled = 0;
     wire_next(in); /* the id: one run at a time per worker */
@@ -197,19 +199,80 @@ static int on_readable(struct supervisor *s, struct worker *w, int *failures)
     return ended;
 }
 
+/* Per-call buffers of the poll loop: one slot per worker. */
+struct busy_set {
+    struct pollfd *fds;
+    int *owner;
+};
+
+static bool busy_set_init(struct busy_set *b, int workers)
+{
+    b->fds = calloc((size_t)workers, sizeof(struct pollfd));
+    b->owner = calloc((size_t)workers, sizeof(int));
+    return b->fds != NULL && b->owner != NULL;
+}
+
+static void busy_set_free(struct busy_set *b)
+{
+    free(b->fds);
+    free(b->owner);
+}
+
+/*
+ * Waits up to timeout_ms for the busy workers (sleeps when none is busy),
+ * handles what arrived, then watches timeouts and stop signals. Returns how
+ * many workers were busy.
+ */
+static int poll_busy(struct supervisor *s, struct busy_set *b, int timeout_ms, int *failures)
+{
+    nfds_t busy = 0;
+    for (int k = 0; k < s->count; k++) {
+        if (s->workers[k].running != NULL) {
+            b->fds[busy] = (struct pollfd){.fd = s->workers[k].fd, .events = POLLIN};
+            b->owner[busy++] = k;
+        }
+    }
+    if (busy > 0 && timeout_ms > 50) {
+        timeout_ms = 50; /* run timeouts and stop signals are watched at this pace */
+    }
+    int ready = poll(b->fds, busy, timeout_ms); /* a stop signal ends it early (EINTR) */
+    if (ready < 0 && errno != EINTR) {
+        host_log(DATADOG_AGENT_ERROR, "poll failed: %s", strerror(errno));
+        ready = 0;
+    }
+    double now = monotonic_s();
+    for (nfds_t i = 0; i < busy; i++) {
+        struct worker *w = &s->workers[b->owner[i]];
+        if (ready > 0 && (b->fds[i].revents & (POLLIN | POLLHUP | POLLERR)) != 0
+            && on_readable(s, w, failures)) {
+            continue;
+        }
+        watch(s, w, now);
+    }
+    return (int)busy;
+}
+
+static bool runnable(struct host_check *c)
+{
+    if (c->paused) {
+        host_log(DATADOG_AGENT_WARNING, "check %s is paused after %d crashes in a row: not run",
+                 c->id, c->crashes);
+        return false;
+    }
+    return true;
+}
+
 int supervisor_run_all(struct supervisor *s, struct host_check *checks, size_t count)
 {
     int failures = 0;
     size_t *next = calloc((size_t)s->count, sizeof(size_t)); /* per worker: next instance to try */
-    struct pollfd *fds = calloc((size_t)s->count, sizeof(struct pollfd));
-    int *owner = calloc((size_t)s->count, sizeof(int));
-    if (next == NULL || fds == NULL || owner == NULL) {
+    struct busy_set b;
+    if (next == NULL || !busy_set_init(&b, s->count)) {
         free(next);
-        free(fds);
-        free(owner);
+        busy_set_free(&b);
         return (int)count;
     }
-    for (;;) {
+    do {
         /* every idle worker takes its next instance, in configuration order */
         for (int k = 0; k < s->count && supervisor_stop_signal == 0; k++) {
             struct worker *w = &s->workers[k];
@@ -218,46 +281,96 @@ int supervisor_run_all(struct supervisor *s, struct host_check *checks, size_t c
                 if (c->worker != k) {
                     continue;
                 }
-                if (c->paused) {
-                    host_log(DATADOG_AGENT_WARNING,
-                             "check %s is paused after %d crashes in a row: not run", c->id,
-                             c->crashes);
+                if (!runnable(c)) {
                     failures++;
                     continue;
                 }
                 start_run(s, w, c, &failures);
             }
         }
-        nfds_t busy = 0;
-        for (int k = 0; k < s->count; k++) {
-            if (s->workers[k].running != NULL) {
-                fds[busy] = (struct pollfd){.fd = s->workers[k].fd, .events = POLLIN};
-                owner[busy++] = k;
+    } while (poll_busy(s, &b, 50, &failures) > 0);
+    free(next);
+    busy_set_free(&b);
+    return failures;
+}
+
+/* Marks the due instances queued; returns seconds until the next one is due. */
+static double queue_due(struct host_check *checks, size_t count, double now)
+{
+    double wait = 3600;
+    for (size_t i = 0; i < count; i++) {
+        struct host_check *c = &checks[i];
+        if (!c->paused && now >= c->next_run) {
+            if (c->busy) {
+                host_log(DATADOG_AGENT_WARNING,
+                         "check %s is still running or waiting after %.0f s: skipping this run",
+                         c->id, c->interval);
+            } else {
+                c->busy = true;
+                c->queued_at = now;
+            }
+            /* fixed cadence; after a long stall, resume from now rather than bursting */
+            c->next_run += c->interval;
+            if (c->next_run <= now) {
+                c->next_run = now + c->interval;
             }
         }
-        if (busy == 0) {
-            break;
-        }
-        int ready = poll(fds, busy, 50);
-        if (ready < 0 && errno != EINTR) {
-            host_log(DATADOG_AGENT_ERROR, "poll failed: %s", strerror(errno));
-            break;
-        }
-        double now = monotonic_s();
-        for (nfds_t i = 0; i < busy; i++) {
-            struct worker *w = &s->workers[owner[i]];
-            if (ready > 0 && (fds[i].revents & (POLLIN | POLLHUP | POLLERR)) != 0) {
-                if (on_readable(s, w, &failures)) {
-                    continue;
-                }
-            }
-            watch(s, w, now);
+        if (!c->paused && c->next_run - now < wait) {
+            wait = c->next_run - now;
         }
     }
-    free(next);
-    free(fds);
-    free(owner);
-    return failures;
+    return wait > 0 ? wait : 0;
+}
+
+int supervisor_schedule(struct supervisor *s, struct host_check *checks, size_t count,
+                        double telemetry_s)
+{
+    struct busy_set b;
+    if (!busy_set_init(&b, s->count)) {
+        busy_set_free(&b);
+        return -1;
+    }
+    double start = monotonic_s();
+    for (size_t i = 0; i < count; i++) {
+        checks[i].next_run = start; /* the first run of every instance is now */
+        checks[i].busy = false;
+    }
+    double next_telemetry = start + telemetry_s;
+    host_log(DATADOG_AGENT_INFO, "running %zu check instance(s) on %d worker process(es)", count,
+             s->count);
+    int failures = 0, busy = 0;
+    while (supervisor_stop_signal == 0 || busy > 0) {
+        double now = monotonic_s();
+        double wait = 0.05;
+        if (supervisor_stop_signal == 0) {
+            wait = queue_due(checks, count, now);
+            /* an idle worker takes the instance of its own that waited longest */
+            for (int k = 0; k < s->count; k++) {
+                struct worker *w = &s->workers[k];
+                struct host_check *oldest = NULL;
+                for (size_t i = 0; w->running == NULL && i < count; i++) {
+                    struct host_check *c = &checks[i];
+                    if (c->worker == k && c->busy && (oldest == NULL || c->queued_at < oldest->queued_at)) {
+                        oldest = c;
+                    }
+                }
+                if (oldest != NULL && !start_run(s, w, oldest, &failures)) {
+                    oldest->busy = false; /* reported already */
+                }
+            }
+            if (telemetry_s > 0) {
+                if (now >= next_telemetry) {
+                    supervisor_report_stats(s, checks, count);
+                    next_telemetry += telemetry_s;
+                }
+                wait = wait < next_telemetry - now ? wait : next_telemetry - now;
+            }
+        }
+        busy = poll_busy(s, &b, (int)(wait * 1000) + 1, &failures);
+    }
+    busy_set_free(&b);
+    host_log(DATADOG_AGENT_INFO, "received signal %d: stopped", (int)supervisor_stop_signal);
+    return supervisor_stop_signal;
 }
 
 bool supervisor_run(struct supervisor *s, struct host_check *check)

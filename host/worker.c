@@ -290,14 +290,15 @@ struct loaded {
     size_t index_cap;
 };
 
-/* LOAD name workers k quiet: the instances i of `name` with i % workers == k. */
+/* LOAD name workers k shift quiet: the instances i of `name` with (i + shift) % workers == k. */
 static int handle_load(rtloader_t *rt, const struct host_config *cfg, struct loaded *l,
                        struct wire_in *in, struct wire_out *reply)
 {
     char *name = wire_strdup(wire_next(in));
-    long long workers = 1, k = 0, quiet = 0;
+    long long workers = 1, k = 0, shift = 0, quiet = 0;
     if (name == NULL || !wire_int(wire_next(in), &workers) || !wire_int(wire_next(in), &k)
-        || !wire_int(wire_next(in), &quiet) || workers < 1) {
+        || !wire_int(wire_next(in), &shift) || !wire_int(wire_next(in), &quiet) || workers < 1
+        || shift < 0) {
         free(name);
         return -1;
     }
@@ -314,7 +315,10 @@ static int handle_load(rtloader_t *rt, const struct host_config *cfg, struct loa
         failures = 1;
     } else {
         rtloader_gilstate_t gil = ensure_gil(rt);
-        for (size_t i = (size_t)k; i < cc.count; i += (size_t)workers) {
+        for (size_t i = 0; i < cc.count; i++) {
+            if ((long long)((i + (size_t)shift) % (size_t)workers) != k) {
+                continue; /* another worker's */
+            }
             struct check_config one = {.name = cc.name, .instances = &cc.instances[i], .count = 1};
             size_t before = l->count;
             failures += host_checks_load(rt, cfg, &one, &l->checks, &l->count);

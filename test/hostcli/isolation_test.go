@@ -363,10 +363,49 @@ func TestIsolationSettings(t *testing.T) {
 	r = tr.check("crash")
 	wantCode(t, r, 3)
 	wantContains(t, "stderr", r.stderr, "worker_rss_limit must be")
-	// not built for run yet: refused rather than ignored
-	r = run(t, tr.dir, "run", "--config", tr.config, "--isolation", "process")
-	wantCode(t, r, 2)
-	wantContains(t, "stderr", r.stderr, "not available for run yet")
+}
+
+// `run` in worker processes: a check that exits on every run is reported,
+// restarted, then paused, while a fast check and a sleeping one on the
+// other worker go on; SIGTERM cancels the sleeping one, the host exits 0
+// and no worker outlives it.
+func TestIsolationRun(t *testing.T) {
+	tr := newTree(t, false)
+	started := filepath.Join(tr.dir, "started")
+	tr.writeFile(filepath.Join(tr.confd, "fast.yaml"), "instances:\n  - min_collection_interval: 1\n")
+	tr.writeFile(filepath.Join(tr.confd, "crash.yaml"), "instances:\n"+
+		"  - mode: exit\n    min_collection_interval: 1\n"+
+		"  - mode: sleep\n    min_collection_interval: 1\n    started_file: "+started+"\n")
+	var p *liveProcess
+	withDefaultSignal(syscall.SIGTERM, func() {
+		p = startLive(t, tr.dir, "run", "--config", tr.config, "--format", "json",
+			"--isolation", "process", "--workers", "2")
+	})
+	p.waitFor("a paused crashing instance and 3 runs of the fast check", runWarmup, func(objs []obj) bool {
+		return len(where(objs, "paused", "crash")) == 1 && len(runsOf(objs, "fast")) >= 3
+	})
+	waitFile(t, started, runWarmup)
+	workers := childPids(t, p.cmd.Process.Pid)
+	code, took := p.stop(syscall.SIGTERM, 10*time.Second)
+	if code != 0 || took > 6*time.Second {
+		t.Errorf("SIGTERM: exit code %d after %v, want 0 within the grace period\n%s", code, took, p.dump())
+	}
+	objs := p.objects()
+	exits := withField(runsOf(objs, "crash"), "status", "error")
+	if len(exits) != 3 {
+		t.Errorf("want 3 failed runs of the exiting instance before its pause, got %d\n%s", len(exits), p.dump())
+	}
+	for _, r := range exits {
+		wantContains(t, "crash run", r.str("error"), "exited with status 7")
+	}
+	if len(withField(runsOf(objs, "crash"), "status", "cancelled")) != 1 {
+		t.Errorf("want the sleeping instance's run cancelled\n%s", p.dump())
+	}
+	for _, pid := range workers {
+		if alive(pid) {
+			t.Errorf("worker %d survived the host", pid)
+		}
+	}
 }
 
 // Instances on different workers run at the same time: a slow one does not
