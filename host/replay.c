@@ -16,7 +16,7 @@ static void note(struct supervisor *s, const msgpack_object *f, size_t n)
     char *message = n > 3 ? wire_strdup(&f[3]) : NULL;
     char *key = NULL;
     bool seen = false;
-    if (asprintf(&key, "%s\n%s\n%s", kind != NULL ? kind : "", name != NULL ? name : "",
+    if (s->loading && asprintf(&key, "%s\n%s\n%s", kind != NULL ? kind : "", name != NULL ? name : "",
                  message != NULL ? message : "")
         >= 0) {
         for (size_t i = 0; i < s->seen_count && !seen; i++) {

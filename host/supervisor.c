@@ -130,11 +130,12 @@ struct supervisor *supervisor_new(const struct supervisor_options *options)
     return s;
 }
 
+/* Sleeps s seconds, less when a stop signal arrives. */
 static void sleep_s(double s)
 {
     double whole = floor(s);
     struct timespec pause = {(time_t)whole, (long)((s - whole) * 1e9)};
-    while (nanosleep(&pause, &pause) != 0 && errno == EINTR) {
+    while (nanosleep(&pause, &pause) != 0 && errno == EINTR && supervisor_stop_signal == 0) {
     }
 }
 
@@ -200,7 +201,8 @@ char *reap(struct worker *w)
     }
     if (done == 0) {
         kill(w->pid, SIGKILL);
-        done = waitpid(w->pid, &status, 0);
+        while ((done = waitpid(w->pid, &status, 0)) < 0 && errno == EINTR) {
+        }
     }
     kill(-w->pid, SIGKILL); /* what its checks started dies with it */
     char *text = NULL;
@@ -404,6 +406,7 @@ int supervisor_load(struct supervisor *s, const struct check_config *cc,
         }
     }
     s->load_failures = 0;
+    s->loading = true;
     for (int k = 0; k < s->count; k++) {
         if (share(s, cc, shift, k) == 0) {
             continue;
@@ -460,6 +463,7 @@ int supervisor_load(struct supervisor *s, const struct check_config *cc,
     free(s->seen_notes);
     s->seen_notes = NULL;
     s->seen_count = 0;
+    s->loading = false;
 
     qsort(placed, placed_count, sizeof(*placed), by_index);
     struct host_check *grown = realloc(*checks, (*count + placed_count + 1) * sizeof(*grown));
@@ -578,7 +582,8 @@ void supervisor_stop(struct supervisor *s, double grace_s)
             host_log(DATADOG_AGENT_WARNING, "worker %d did not exit within %.1f s: killed",
                      (int)w->pid, grace_s);
             kill(w->pid, SIGKILL);
-            waitpid(w->pid, &status, 0);
+            while (waitpid(w->pid, &status, 0) < 0 && errno == EINTR) {
+            }
         }
         kill(-w->pid, SIGKILL);
         w->pid = 0;

@@ -48,6 +48,7 @@ struct supervisor {
     char start_time[WORKER_START_TIME_LEN];
     struct wire_out out;
     size_t placed_total; /* instances placed so far: the next one goes on worker placed_total mod count */
+    bool loading;        /* in supervisor_load: notes are de-duplicated */
     int load_failures; /* load_error notes seen, during supervisor_load */
     /* notes of the current load, to print a check-level error once, as in process */
     char **seen_notes;
