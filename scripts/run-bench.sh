@@ -10,4 +10,7 @@ echo
 echo "== per-call API paths"
 "$build/bin/bench_api" "$root/bench/python" "$root/host/python"
 echo
+echo "== SQL obfuscator, go-sqllexer modes, vs a plain lexer pass"
+"$build/bin/bench_sqllexer"
+echo
 "$root/scripts/bench-isolation.sh" "$build"
