@@ -569,6 +569,7 @@ static struct supervisor *new_supervisor(const struct options *o, struct runtime
         .worker_args = (char **)args,
         .grace_s = CANCEL_GRACE_S,
         .rss_limit_mb = r->rss_limit_mb,
+        .faulthandler = !r->cfg.c_stacktrace_collection, /* its report has the traceback */
     };
     struct supervisor *s = supervisor_new(&options);
     if (s == NULL) {

@@ -58,7 +58,7 @@ static char **copy_argv(char **worker_args)
  * the Python traceback) and the host's start time, which
  * get_process_start_time answers in every worker.
  */
-static char **worker_env(char *start_time)
+static char **worker_env(char *start_time, bool faulthandler)
 {
     struct timespec now;
     clock_gettime(CLOCK_REALTIME, &now);
@@ -75,7 +75,7 @@ static char **worker_env(char *start_time)
     }
     memcpy(envp, environ, n * sizeof(char *));
     envp[n++] = start_time;
-    if (!has_faulthandler) {
+    if (faulthandler && !has_faulthandler) {
         envp[n] = "PYTHONFAULTHANDLER=1";
     }
     return envp;
@@ -114,7 +114,7 @@ struct supervisor *supervisor_new(const struct supervisor_options *options)
     s->rss_limit_bytes = options->rss_limit_mb * 1024 * 1024;
     s->workers = calloc((size_t)s->count, sizeof(*s->workers));
     s->argv = copy_argv(options->worker_args);
-    s->envp = worker_env(s->start_time);
+    s->envp = worker_env(s->start_time, options->faulthandler);
     if (s->workers == NULL || s->argv == NULL || s->envp == NULL) {
         supervisor_stop(s, 0);
         return NULL;

@@ -87,6 +87,24 @@ func TestIsolationCrashes(t *testing.T) {
 	}
 }
 
+// c_stacktrace_collection: the worker installs rtloader's crash handler, so
+// its report (C frames and the Python traceback) reaches the host's stderr.
+func TestIsolationCrashReport(t *testing.T) {
+	t.Setenv("ASAN_OPTIONS", strings.TrimPrefix(os.Getenv("ASAN_OPTIONS")+":handle_segv=0", ":"))
+	tr := crashTree(t, "instances:\n  - mode: segv\n")
+	tr.writeConfig("c_stacktrace_collection: true\n")
+	r := tr.check("crash", "--isolation", "process")
+	wantCode(t, r, 1)
+	only := one(t, where(r.lines(t), "run", "crash"), "run")
+	wantContains(t, "run error", only.str("error"), "killed by signal 11 (Segmentation fault)")
+	wantContains(t, "stderr", r.stderr, "HANDLER CAUGHT signal 11")
+	wantContains(t, "stderr", r.stderr, "PYTHON STACKTRACE")
+	wantContains(t, "stderr", r.stderr, "crash.py")
+	if strings.Contains(r.stderr, "Fatal Python error") {
+		t.Errorf("faulthandler must stay off when rtloader's report is on (one report, not two)\n%s", r.stderr)
+	}
+}
+
 // A check that crashes on every run is paused after 3 crashes in a row.
 func TestIsolationPausesAfterRepeatedCrashes(t *testing.T) {
 	tr := crashTree(t, "instances:\n  - mode: exit\n")
