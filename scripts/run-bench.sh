@@ -37,3 +37,5 @@ echo "== obfuscate_sql per mode, 1,000-query mix, vs memcpy"
 echo
 echo "== Go package: Check.Run vs the C API called directly from cgo (target <= 1.3x)"
 make --no-print-directory -C "$root/go" bench BUILD_DIR="$build"
+echo
+"$root/scripts/bench-isolation.sh" "$build"
