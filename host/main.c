@@ -25,6 +25,7 @@
 #include "datadog_agent_rtloader.h"
 #include "log.h"
 #include "memstats.h"
+#include "openmetrics/endpoint.h"
 #include "rtloader_ext.h"
 #include "rtloader_mem.h"
 #include "scheduler.h"
@@ -41,6 +42,7 @@ struct options {
     const char *confd;
     const char *log_level;
     const char *python_home;
+    const char *listen;
     int times;
     double interval;
     enum sender_format format;
@@ -89,6 +91,8 @@ static const char usage_run[]
       "      --confd DIR        overrides confd_path\n"
       "      --format F         table (default) or json\n"
       "      --stats            print the memory tracker summary at exit\n"
+      "      --listen ADDR:PORT serve the checks' metrics for Prometheus at\n"
+      "                         http://ADDR:PORT/metrics (overrides openmetrics_listen)\n"
       "      --log-level L      overrides log_level\n"
       "      --python-home DIR  the Python installation to use (overrides python_home)\n"
       "  -h, --help             this help\n";
@@ -133,7 +137,8 @@ static int parse_options(int argc, char **argv, struct options *o)
         OPT_STATS,
         OPT_LOG_LEVEL,
         OPT_CONFD,
-        OPT_PYTHON_HOME
+        OPT_PYTHON_HOME,
+        OPT_LISTEN
     };
     static const struct option long_options[] = {
         {"confd", required_argument, NULL, OPT_CONFD},
@@ -144,6 +149,7 @@ static int parse_options(int argc, char **argv, struct options *o)
         {"stats", no_argument, NULL, OPT_STATS},
         {"log-level", required_argument, NULL, OPT_LOG_LEVEL},
         {"python-home", required_argument, NULL, OPT_PYTHON_HOME},
+        {"listen", required_argument, NULL, OPT_LISTEN},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
@@ -167,6 +173,12 @@ static int parse_options(int argc, char **argv, struct options *o)
             break;
         case OPT_CONFD: o->confd = optarg; break;
         case OPT_PYTHON_HOME: o->python_home = optarg; break;
+        case OPT_LISTEN:
+            if (strcmp(o->command, "run") != 0) {
+                return usage_error(usage, "%s", "--listen is an option of 'rtloader run'");
+            }
+            o->listen = optarg;
+            break;
         case OPT_CONFIG: o->config_file = optarg; break;
         case OPT_TIMES:
             if (!parse_positive(optarg, &number) || number < 1 || number > 1e6
@@ -232,6 +244,9 @@ static void default_package_dir(char *out, size_t len)
     }
     snprintf(out, len, "%s", RTLOADER_SOURCE_PYTHON_DIR);
 }
+
+struct runtime;
+static int run_scheduled(struct runtime *r, struct om_endpoint *endpoint);
 
 struct runtime {
     struct host_config cfg;
@@ -388,7 +403,32 @@ static int command_check(const struct options *o, struct runtime *r)
     return failures > 0 || count == 0 ? EXIT_CHECK_FAILED : EXIT_OK;
 }
 
-static int command_run(struct runtime *r)
+static int command_run(const struct options *o, struct runtime *r)
+{
+    char *error = NULL;
+    struct om_endpoint *endpoint = NULL;
+    const char *listen = o->listen != NULL ? o->listen : r->cfg.openmetrics_listen;
+    if (listen != NULL) {
+        struct om_endpoint_options eo = {
+            .listen = listen,
+            .namespace_ = r->cfg.openmetrics_namespace,
+            .stale_runs = r->cfg.openmetrics_stale_runs,
+        };
+        endpoint = om_endpoint_start(&eo, &error);
+        if (endpoint == NULL) {
+            fprintf(stderr, "rtloader: %s\n", error != NULL ? error : "out of memory");
+            free(error);
+            return EXIT_RUNTIME;
+        }
+        host_log(DATADOG_AGENT_INFO, "openmetrics: serving /metrics on %s (port %d)", listen,
+                 om_endpoint_port(endpoint));
+    }
+    int status = run_scheduled(r, endpoint);
+    om_endpoint_stop(endpoint);
+    return status;
+}
+
+static int run_scheduled(struct runtime *r, struct om_endpoint *endpoint)
 {
     char *error = NULL;
     char **names = host_confd_check_names(r->cfg.confd_path, &error);
@@ -415,7 +455,13 @@ static int command_run(struct runtime *r)
         .memstats = r->cfg.memtrack_enabled,
     };
     bool workers_left = false;
+    if (endpoint != NULL) {
+        om_endpoint_set_running(endpoint, true);
+    }
     int stopped_by = scheduler_run(r->rt, checks, count, &options, &workers_left);
+    if (endpoint != NULL) {
+        om_endpoint_set_running(endpoint, false);
+    }
     if (stopped_by < 0) {
         return EXIT_RUNTIME;
     }
@@ -480,7 +526,7 @@ int main(int argc, char **argv)
         if (strcmp(o.command, "check") == 0) {
             status = command_check(&o, &r);
         } else if (strcmp(o.command, "run") == 0) {
-            status = command_run(&r);
+            status = command_run(&o, &r);
         } else {
             status = command_info(&r);
         }

@@ -1,0 +1,175 @@
+/*
+ * exposition.c - names, escaping, numbers and content negotiation of the
+ * exposition formats (docs/openmetrics.md).
+ */
+#include <ctype.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "exposition.h"
+
+static bool name_char(char c, bool first)
+{
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_'
+           || (!first && c >= '0' && c <= '9');
+}
+
+char *om_metric_name(const char *prefix, const char *name)
+{
+    struct strbuf b = {0};
+    bool has_prefix = prefix != NULL && prefix[0] != '\0';
+    if (has_prefix) {
+        strbuf_puts(&b, prefix);
+        strbuf_puts(&b, "_");
+    }
+    if (name == NULL || name[0] == '\0') {
+        strbuf_puts(&b, "_");
+    } else if (!has_prefix && name[0] >= '0' && name[0] <= '9') {
+        strbuf_puts(&b, "_");
+    }
+    char one[2] = {0, 0};
+    for (const char *p = name; p != NULL && *p; p++) {
+        one[0] = name_char(*p, false) ? *p : '_';
+        strbuf_puts(&b, one);
+    }
+    return strbuf_take(&b);
+}
+
+char *om_label_name(const char *name)
+{
+    char *out = om_metric_name(NULL, name);
+    if (out != NULL && strncmp(out, "__", 2) == 0) {
+        struct strbuf b = {0};
+        strbuf_puts(&b, "tag");
+        strbuf_puts(&b, out);
+        free(out);
+        out = strbuf_take(&b);
+    }
+    return out;
+}
+
+void om_escape_label_value(struct strbuf *b, const char *value)
+{
+    const char *run = value;
+    for (const char *p = value; p != NULL && *p; p++) {
+        const char *esc = *p == '\\' ? "\\\\" : *p == '"' ? "\\\"" : *p == '\n' ? "\\n" : NULL;
+        if (esc == NULL) {
+            continue;
+        }
+        strbuf_printf(b, "%.*s%s", (int)(p - run), run, esc);
+        run = p + 1;
+    }
+    if (run != NULL) {
+        strbuf_puts(b, run);
+    }
+}
+
+void om_append_number(struct strbuf *b, double v)
+{
+    if (isnan(v)) {
+        strbuf_puts(b, "NaN");
+        return;
+    }
+    if (isinf(v)) {
+        strbuf_puts(b, v > 0 ? "+Inf" : "-Inf");
+        return;
+    }
+    char text[40];
+    for (int precision = 15; precision <= 17; precision++) {
+        snprintf(text, sizeof(text), "%.*g", precision, v);
+        if (strtod(text, NULL) == v) {
+            break;
+        }
+    }
+    strbuf_puts(b, text);
+}
+
+/* One media range of an Accept header: its type, version parameter and q. */
+struct media_range {
+    char type[64];
+    char version[16];
+    double q;
+};
+
+static const char *skip_space(const char *p)
+{
+    while (*p == ' ' || *p == '\t') {
+        p++;
+    }
+    return p;
+}
+
+/* Parses one range up to ',' or the end; returns where it stopped. */
+static const char *parse_range(const char *p, struct media_range *r)
+{
+    memset(r, 0, sizeof(*r));
+    r->q = 1.0;
+    p = skip_space(p);
+    size_t n = strcspn(p, ";, \t");
+    snprintf(r->type, sizeof(r->type), "%.*s", (int)n, p);
+    p += n;
+    while (*p != '\0' && *p != ',') {
+        p = skip_space(p);
+        if (*p != ';') {
+            p += strcspn(p, ";,");
+            continue;
+        }
+        p = skip_space(p + 1);
+        size_t key = strcspn(p, "=;,");
+        const char *val = p[key] == '=' ? skip_space(p + key + 1) : p + key;
+        size_t vlen = strcspn(val, ";, \t");
+        if (key == 1 && (p[0] == 'q' || p[0] == 'Q')) {
+            char num[16];
+            snprintf(num, sizeof(num), "%.*s", (int)vlen, val);
+            r->q = strtod(num, NULL);
+        } else if (key == 7 && strncasecmp(p, "version", 7) == 0) {
+            snprintf(r->version, sizeof(r->version), "%.*s", (int)vlen, val);
+        }
+        p = val + vlen;
+    }
+    return *p == ',' ? p + 1 : p;
+}
+
+enum om_format om_negotiate(const char *accept)
+{
+    if (accept == NULL) {
+        return OM_TEXT_004;
+    }
+    double om_q = 0, text_q = 0;
+    struct media_range r;
+    for (const char *p = accept; *p != '\0';) {
+        p = parse_range(p, &r);
+        if (strcasecmp(r.type, "application/openmetrics-text") == 0) {
+            /* 1.0.0 only: 0.0.1 is an older draft this host does not write */
+            if ((r.version[0] == '\0' || strcmp(r.version, "1.0.0") == 0) && r.q > om_q) {
+                om_q = r.q;
+            }
+        } else if (strcasecmp(r.type, "text/plain") == 0 || strcasecmp(r.type, "text/*") == 0
+                   || strcmp(r.type, "*/*") == 0) {
+            if (r.q > text_q) {
+                text_q = r.q;
+            }
+        }
+    }
+    return om_q > 0 && om_q >= text_q ? OM_OPENMETRICS_1 : OM_TEXT_004;
+}
+
+const char *om_content_type(enum om_format format)
+{
+    return format == OM_OPENMETRICS_1 ? "application/openmetrics-text; version=1.0.0; charset=utf-8"
+                                      : "text/plain; version=0.0.4; charset=utf-8";
+}
+
+void om_append_family_header(struct strbuf *b, enum om_format format, const char *family,
+                             enum om_type type, const char *help)
+{
+    const char *suffix = type == OM_COUNTER && format == OM_TEXT_004 ? "_total" : "";
+    static const char *const names[] = {"gauge", "counter", "histogram"};
+    if (help != NULL) {
+        strbuf_printf(b, "# HELP %s%s %s\n", family, suffix, help);
+    }
+    strbuf_printf(b, "# TYPE %s%s %s\n", family, suffix, names[type]);
+}
