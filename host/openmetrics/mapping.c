@@ -170,12 +170,17 @@ static char *family_name(const struct om_store *s, const struct sender_run *run,
     return out;
 }
 
+static bool ends_with_total(const char *name)
+{
+    size_t n = strlen(name);
+    return n > 6 && strcmp(name + n - 6, "_total") == 0;
+}
+
 /* A counter's family has no "_total": the exposition adds it. */
 static void strip_total(char *name)
 {
-    size_t n = strlen(name);
-    if (n > 6 && strcmp(name + n - 6, "_total") == 0) {
-        name[n - 6] = '\0';
+    if (ends_with_total(name)) {
+        name[strlen(name) - 6] = '\0';
     }
 }
 
@@ -273,6 +278,14 @@ static void map_metric(struct om_store *s, struct check *owner, double now_s,
     }
     if (counter) {
         strip_total(name);
+    } else if (ends_with_total(name)) {
+        /* Prometheus keeps "_total" for counters (promtool flags a gauge with it) */
+        struct strbuf b = {0};
+        strbuf_printf(&b, "%s_value", name);
+        free(name);
+        if ((name = strbuf_take(&b)) == NULL) {
+            return;
+        }
     }
     struct series *se = series_at(s, owner, name, counter ? OM_COUNTER : OM_GAUGE, kinds[type],
                                   it->name, labels);

@@ -394,6 +394,37 @@ static void append_histogram(struct strbuf *b, const struct family *f, struct se
     }
 }
 
+/* HELP text: what the family is, from its origin (promtool asks for one). */
+static char *family_help(const struct family *f)
+{
+    static const struct {
+        const char *origin, *help;
+    } host[] = {
+        {"host:runs", "check runs since the host started"},
+        {"host:errors", "check runs that failed or were cancelled"},
+        {"host:duration", "duration of the last run of the check"},
+        {"host:status", "last run of the check: 0 ok, 1 error, 2 cancelled (label status)"},
+    };
+    for (size_t i = 0; i < sizeof(host) / sizeof(host[0]); i++) {
+        if (strcmp(f->origin, host[i].origin) == 0) {
+            return strdup(host[i].help);
+        }
+    }
+    struct strbuf b = {0};
+    const char *colon = strchr(f->origin, ':');
+    size_t kind = colon != NULL ? (size_t)(colon - f->origin) : strlen(f->origin);
+    if (strcmp(f->origin, "service_check:") == 0) {
+        strbuf_puts(&b, "service check status: 0 ok, 1 warning, 2 critical, 3 unknown");
+        return strbuf_take(&b);
+    }
+    strbuf_printf(&b, "Datadog %.*s ", (int)kind, f->origin);
+    /* HELP escapes backslash and newline only */
+    for (const char *p = colon != NULL ? colon + 1 : ""; *p; p++) {
+        strbuf_puts(&b, *p == '\\' ? "\\\\" : *p == '\n' ? "\\n" : (char[2]){*p, 0});
+    }
+    return strbuf_take(&b);
+}
+
 char *om_store_render(struct om_store *s, enum om_format format, size_t *len)
 {
     static const char *const help[] = {
@@ -413,7 +444,9 @@ char *om_store_render(struct om_store *s, enum om_format format, size_t *len)
             continue;
         }
         qsort(f->series.items, f->series.count, sizeof(void *), compare_series);
-        om_append_family_header(&b, format, f->name, f->type, NULL);
+        char *help = family_help(f);
+        om_append_family_header(&b, format, f->name, f->type, help);
+        free(help);
         for (size_t j = 0; j < f->series.count; j++) {
             struct series *se = f->series.items[j];
             se->fam_pos = j;

@@ -210,8 +210,9 @@ static void test_counters(void **state)
             metric(DATADOG_AGENT_RTLOADER_COUNT, "req.count", counts[i], NULL, 0),
             metric(DATADOG_AGENT_RTLOADER_COUNTER, "old.counter", 1, NULL, 0),
             metric(DATADOG_AGENT_RTLOADER_COUNT, "bytes_total", 10, NULL, 0),
+            metric(DATADOG_AGENT_RTLOADER_GAUGE, "disk.total", 9, NULL, 0),
         };
-        om_store_ingest_at(s, i, &run, it, 3);
+        om_store_ingest_at(s, i, &run, it, 4);
     }
     /* monotonic_count: the deltas, a decrease is a reset whose delta is dropped */
     double raw[] = {10, 15, 12, 20};
@@ -225,6 +226,9 @@ static void test_counters(void **state)
     assert_line(page, "req_count_total{" L_C1 "} 7");
     assert_line(page, "old_counter_total{" L_C1 "} 2");
     assert_line(page, "bytes_total{" L_C1 "} 20"); /* not bytes_total_total */
+    /* "_total" is for counters: a gauge with it gets "_value" */
+    assert_line(page, "# TYPE disk_total_value gauge");
+    assert_line(page, "disk_total_value{" L_C1 "} 9");
     assert_line(page, "ctx_total{" L_C1 "} 13");
     assert_line(page, "rtloader_check_runs_total{check=\"c\",check_id=\"c:1\"} 6");
     free(page);
