@@ -176,6 +176,25 @@ static bool ends_with_total(const char *name)
     return n > 6 && strcmp(name + n - 6, "_total") == 0;
 }
 
+/* Prometheus keeps "_total" for counters and "_count", "_sum", "_bucket" for
+ * histograms and summaries (promtool flags a gauge with one): a gauge whose
+ * name ends with one gets "_value". Takes `name`, returns the name to use. */
+static char *gauge_name(char *name)
+{
+    static const char *const reserved[] = {"_total", "_count", "_sum", "_bucket"};
+    size_t n = strlen(name);
+    for (size_t i = 0; i < sizeof(reserved) / sizeof(reserved[0]); i++) {
+        size_t r = strlen(reserved[i]);
+        if (n > r && strcmp(name + n - r, reserved[i]) == 0) {
+            struct strbuf b = {0};
+            strbuf_printf(&b, "%s_value", name);
+            free(name);
+            return strbuf_take(&b);
+        }
+    }
+    return name;
+}
+
 /* A counter's family has no "_total": the exposition adds it. */
 static void strip_total(char *name)
 {
@@ -243,6 +262,7 @@ static void map_histogram(struct om_store *s, struct check *owner, const struct 
     };
     for (size_t i = 0; i < sizeof(aggregates) / sizeof(aggregates[0]); i++) {
         char *name = family_name(s, run, it->name, aggregates[i].suffix);
+        name = name != NULL ? gauge_name(name) : NULL;
         struct series *se = name != NULL ? series_at(s, owner, name, OM_GAUGE, "histogram",
                                                      it->name, labels)
                                          : NULL;
@@ -278,14 +298,8 @@ static void map_metric(struct om_store *s, struct check *owner, double now_s,
     }
     if (counter) {
         strip_total(name);
-    } else if (ends_with_total(name)) {
-        /* Prometheus keeps "_total" for counters (promtool flags a gauge with it) */
-        struct strbuf b = {0};
-        strbuf_printf(&b, "%s_value", name);
-        free(name);
-        if ((name = strbuf_take(&b)) == NULL) {
-            return;
-        }
+    } else if ((name = gauge_name(name)) == NULL) {
+        return;
     }
     struct series *se = series_at(s, owner, name, counter ? OM_COUNTER : OM_GAUGE, kinds[type],
                                   it->name, labels);

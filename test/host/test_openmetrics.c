@@ -211,8 +211,10 @@ static void test_counters(void **state)
             metric(DATADOG_AGENT_RTLOADER_COUNTER, "old.counter", 1, NULL, 0),
             metric(DATADOG_AGENT_RTLOADER_COUNT, "bytes_total", 10, NULL, 0),
             metric(DATADOG_AGENT_RTLOADER_GAUGE, "disk.total", 9, NULL, 0),
+            metric(DATADOG_AGENT_RTLOADER_GAUGE, "n.sum", 1, NULL, 0),
+            metric(DATADOG_AGENT_RTLOADER_GAUGE, "n.bucket", 1, NULL, 0),
         };
-        om_store_ingest_at(s, i, &run, it, 4);
+        om_store_ingest_at(s, i, &run, it, 6);
     }
     /* monotonic_count: the deltas, a decrease is a reset whose delta is dropped */
     double raw[] = {10, 15, 12, 20};
@@ -229,6 +231,8 @@ static void test_counters(void **state)
     /* "_total" is for counters: a gauge with it gets "_value" */
     assert_line(page, "# TYPE disk_total_value gauge");
     assert_line(page, "disk_total_value{" L_C1 "} 9");
+    assert_line(page, "n_sum_value{" L_C1 "} 1");
+    assert_line(page, "n_bucket_value{" L_C1 "} 1");
     assert_line(page, "ctx_total{" L_C1 "} 13");
     assert_line(page, "rtloader_check_runs_total{check=\"c\",check_id=\"c:1\"} 6");
     free(page);
@@ -286,7 +290,7 @@ static void test_histogram_aggregates(void **state)
     assert_line(page, "# TYPE lat_avg gauge");
     assert_line(page, "lat_avg{" L_C1 "} 50.5");
     assert_line(page, "lat_max{" L_C1 "} 100");
-    assert_line(page, "lat_count{" L_C1 "} 100");
+    assert_line(page, "lat_count_value{" L_C1 "} 100");
     assert_line(page, "lat_median{" L_C1 "} 50");
     assert_line(page, "lat_95percentile{" L_C1 "} 95");
     assert_line(page, "hr_avg{" L_C1 "} 4");
@@ -534,7 +538,7 @@ static void test_sender_sink(void **state)
     char *page = om_store_render(c.store, OM_TEXT_004, &len);
     assert_line(page, "n_total{a=\"2\",check=\"c\",check_id=\"c:1\",host=\"default-host\",z=\"1\"} 5");
     assert_line(page, "h_median{a=\"2\",check=\"c\",check_id=\"c:1\",host=\"default-host\",z=\"1\"} 500");
-    assert_line(page, "h_count{a=\"2\",check=\"c\",check_id=\"c:1\",host=\"default-host\",z=\"1\"} 1000");
+    assert_line(page, "h_count_value{a=\"2\",check=\"c\",check_id=\"c:1\",host=\"default-host\",z=\"1\"} 1000");
     assert_line(page, "service_check{a=\"2\",check=\"c\",check_id=\"c:1\",host=\"default-host\","
                       "name=\"svc\",z=\"1\",status=\"warning\"} 1");
     free(page);
