@@ -23,7 +23,7 @@ struct om_endpoint *om_endpoint_start(const struct om_endpoint_options *options,
     struct om_store_options so = {.namespace_ = options->namespace_,
                                   .stale_runs = options->stale_runs};
     if (e == NULL || (e->store = om_store_new(&so)) == NULL
-        || (e->snapshot = om_snapshot_start(e->store)) == NULL) {
+        || (e->snapshot = om_snapshot_start(e->store, OM_SNAPSHOT_MAX_AGE_MS)) == NULL) {
         om_endpoint_stop(e);
         return NULL;
     }

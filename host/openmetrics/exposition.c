@@ -78,6 +78,22 @@ void om_append_number(struct strbuf *b, double v)
         return;
     }
     char text[40];
+    if (v == floor(v) && fabs(v) < 1e15) {
+        /* whole numbers (most values: counts, bytes) without the %g round trip */
+        long long n = (long long)v;
+        char *p = text + sizeof(text);
+        *--p = '\0';
+        unsigned long long u = n < 0 ? (unsigned long long)-n : (unsigned long long)n;
+        do {
+            *--p = (char)('0' + u % 10);
+            u /= 10;
+        } while (u != 0);
+        if (n < 0 || (n == 0 && signbit(v))) {
+            *--p = '-';
+        }
+        strbuf_puts(b, p);
+        return;
+    }
     for (int precision = 15; precision <= 17; precision++) {
         snprintf(text, sizeof(text), "%.*g", precision, v);
         if (strtod(text, NULL) == v) {

@@ -413,7 +413,7 @@ static void map_run_telemetry(struct om_store *s, const struct sender_run *run)
     if (se != NULL) {
         /* 0 ok, 1 error, 2 cancelled; the label says which */
         bool cancelled = run->status != NULL && strcmp(run->status, "cancelled") == 0;
-        se->status = ok ? "ok" : cancelled ? "cancelled" : "error";
+        om_series_status(se, ok ? "ok" : cancelled ? "cancelled" : "error");
         se->value = ok ? 0 : cancelled ? 2 : 1;
         se->has_value = true;
     }
@@ -451,7 +451,7 @@ void om_map_run(struct om_store *s, double now_s, const struct sender_run *run,
                                                          "service_check", "", labels)
                                              : NULL;
             if (se != NULL) {
-                se->status = service_check_status(it->value);
+                om_series_status(se, service_check_status(it->value));
                 se->value = it->value;
                 se->has_value = true;
             }

@@ -23,20 +23,27 @@ struct om_snapshot {
     pthread_cond_t fresh; /* the scrapers: a page was published */
     struct page *pages[2];
     unsigned long rendered; /* the store generation the pages show */
+    double rendered_at;     /* when (monotonic seconds) */
+    double max_age_s;
     bool wanted, stopping;
 };
 
-static struct page *render(struct om_store *store, enum om_format format)
+static double monotonic_s(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static struct page *page_of(struct strbuf *text)
 {
     struct page *p = calloc(1, sizeof(*p));
     if (p == NULL) {
+        free(strbuf_take(text));
         return NULL;
     }
-    p->pub.text = om_store_render(store, format, &p->pub.len);
-    if (p->pub.text == NULL) {
-        free(p);
-        return NULL;
-    }
+    p->pub.len = text->len;
+    p->pub.text = strbuf_take(text);
     atomic_init(&p->refs, 1);
     return p;
 }
@@ -53,7 +60,13 @@ void om_page_release(struct om_page *pub)
 /* Renders both formats outside the snapshot's lock, then swaps them in. */
 static void publish(struct om_snapshot *s, unsigned long generation)
 {
-    struct page *fresh[2] = {render(s->store, OM_TEXT_004), render(s->store, OM_OPENMETRICS_1)};
+    struct om_pages pages;
+    struct page *fresh[2] = {NULL, NULL};
+    if (om_store_render_pages(s->store, &pages)) {
+        fresh[0] = page_of(&pages.text);
+        fresh[1] = page_of(&pages.openmetrics);
+    }
+    double rendered_at = monotonic_s();
     pthread_mutex_lock(&s->lock);
     for (int i = 0; i < 2; i++) {
         if (fresh[i] != NULL) {
@@ -63,6 +76,7 @@ static void publish(struct om_snapshot *s, unsigned long generation)
         }
     }
     s->rendered = generation;
+    s->rendered_at = rendered_at;
     pthread_cond_broadcast(&s->fresh);
     pthread_mutex_unlock(&s->lock);
 }
@@ -89,13 +103,14 @@ static void *publisher(void *arg)
     return NULL;
 }
 
-struct om_snapshot *om_snapshot_start(struct om_store *store)
+struct om_snapshot *om_snapshot_start(struct om_store *store, int max_age_ms)
 {
     struct om_snapshot *s = calloc(1, sizeof(*s));
     if (s == NULL) {
         return NULL;
     }
     s->store = store;
+    s->max_age_s = max_age_ms / 1000.0;
     pthread_mutex_init(&s->lock, NULL);
     pthread_cond_init(&s->wake, NULL);
     pthread_condattr_t attr;
@@ -145,8 +160,9 @@ struct om_page *om_snapshot_get(struct om_snapshot *s, enum om_format format)
         deadline.tv_nsec -= 1000000000L;
     }
     unsigned long wanted = om_store_generation(s->store);
+    double now = monotonic_s();
     pthread_mutex_lock(&s->lock);
-    if (s->rendered != wanted && !s->stopping) {
+    if (s->rendered != wanted && now - s->rendered_at >= s->max_age_s && !s->stopping) {
         s->wanted = true;
         pthread_cond_signal(&s->wake);
         /* generations only grow: a page at or past `wanted` is current enough */

@@ -134,6 +134,7 @@ struct om_store *om_store_new(const struct om_store_options *options)
 
 static void series_free(struct series *se)
 {
+    free(se->line);
     free(se->key);
     free(se->labels);
     free(se->buckets);
@@ -312,6 +313,15 @@ static void series_remove(struct om_store *s, struct series *se)
 }
 
 
+void om_series_status(struct series *se, const char *status)
+{
+    if (se->status != status) {
+        se->status = status;
+        free(se->line);
+        se->line = NULL;
+    }
+}
+
 void om_prune_stale(struct om_store *s, struct check *c)
 {
     for (size_t i = c->series.count; i-- > 0;) {
@@ -357,41 +367,60 @@ static int compare_buckets(const void *a, const void *b)
     return x->upper < y->upper ? -1 : x->upper > y->upper ? 1 : 0;
 }
 
-/* name{labels[,extra]} value */
-static void append_sample(struct strbuf *b, const char *name, const char *suffix,
-                          const struct series *se, const char *extra_name, const char *extra,
-                          double value)
+/* name{labels[,extra]} */
+static void append_series_name(struct strbuf *b, const char *name, const char *suffix,
+                               const struct series *se, const char *extra_name, const char *extra)
 {
-    strbuf_printf(b, "%s%s", name, suffix);
+    strbuf_puts(b, name);
+    strbuf_puts(b, suffix);
     bool any = se->labels[0] != '\0' || extra != NULL;
     if (any) {
-        strbuf_printf(b, "{%s", se->labels);
+        strbuf_puts(b, "{");
+        strbuf_puts(b, se->labels);
     }
     if (extra != NULL) {
         strbuf_printf(b, "%s%s=\"%s\"", se->labels[0] != '\0' ? "," : "", extra_name, extra);
     }
     strbuf_puts(b, any ? "} " : " ");
-    om_append_number(b, value);
-    strbuf_puts(b, "\n");
 }
 
-static void append_histogram(struct strbuf *b, const struct family *f, struct series *se)
+/* The same text to both pages. */
+static void append_both(struct om_pages *p, const char *text, size_t len)
+{
+    strbuf_append(&p->text, text, len);
+    strbuf_append(&p->openmetrics, text, len);
+}
+
+static void append_histogram(struct om_pages *p, const struct family *f, struct series *se)
 {
     qsort(se->buckets, se->bucket_count, sizeof(se->buckets[0]), compare_buckets);
     double total = 0;
     bool has_inf = false;
-    for (size_t i = 0; i < se->bucket_count; i++) {
-        total += se->buckets[i].count;
+    struct strbuf line = {0};
+    for (size_t i = 0; i <= se->bucket_count; i++) {
+        bool last = i == se->bucket_count;
+        if (last && has_inf) {
+            break;
+        }
+        total += last ? 0 : se->buckets[i].count;
         struct strbuf le = {0};
-        om_append_number(&le, se->buckets[i].upper);
+        if (last) {
+            strbuf_puts(&le, "+Inf");
+        } else {
+            om_append_number(&le, se->buckets[i].upper);
+            has_inf = has_inf || isinf(se->buckets[i].upper);
+        }
         char *text = strbuf_take(&le);
-        append_sample(b, f->name, "_bucket", se, "le", text != NULL ? text : "NaN", total);
+        line.len = 0;
+        append_series_name(&line, f->name, "_bucket", se, "le", text != NULL ? text : "NaN");
+        om_append_number(&line, total);
+        strbuf_puts(&line, "\n");
         free(text);
-        has_inf = has_inf || isinf(se->buckets[i].upper);
+        if (!line.failed) {
+            append_both(p, line.data, line.len);
+        }
     }
-    if (!has_inf) {
-        append_sample(b, f->name, "_bucket", se, "le", "+Inf", total);
-    }
+    free(strbuf_take(&line));
 }
 
 /* HELP text: what the family is, from its origin (promtool asks for one). */
@@ -425,50 +454,100 @@ static char *family_help(const struct family *f)
     return strbuf_take(&b);
 }
 
-char *om_store_render(struct om_store *s, enum om_format format, size_t *len)
+/* The cached "name{labels} " of a gauge or counter sample. */
+static const char *series_line(const struct family *f, struct series *se)
 {
-    static const char *const help[] = {
-        "collisions between the sanitized names of two Datadog types or names (not exposed)",
-    };
-    struct strbuf b = {0};
-    strbuf_puts(&b, "");
+    if (se->line == NULL) {
+        struct strbuf b = {0};
+        append_series_name(&b, f->name, f->type == OM_COUNTER ? "_total" : "", se, "status",
+                           se->status);
+        se->line = strbuf_take(&b);
+    }
+    return se->line;
+}
+
+static void render_family(struct om_pages *p, struct family *f)
+{
+    size_t shown = 0;
+    for (size_t j = 0; j < f->series.count; j++) {
+        shown += ((struct series *)f->series.items[j])->has_value;
+    }
+    if (shown == 0) {
+        return;
+    }
+    qsort(f->series.items, f->series.count, sizeof(void *), compare_series);
+    char *help = family_help(f);
+    om_append_family_header(&p->text, OM_TEXT_004, f->name, f->type, help);
+    om_append_family_header(&p->openmetrics, OM_OPENMETRICS_1, f->name, f->type, help);
+    free(help);
+    struct strbuf line = {0};
+    for (size_t j = 0; j < f->series.count; j++) {
+        struct series *se = f->series.items[j];
+        se->fam_pos = j;
+        if (!se->has_value) {
+            continue;
+        }
+        if (f->type == OM_HISTOGRAM) {
+            append_histogram(p, f, se);
+            continue;
+        }
+        const char *name = series_line(f, se);
+        if (name == NULL) {
+            continue;
+        }
+        line.len = 0;
+        strbuf_puts(&line, name);
+        om_append_number(&line, se->value);
+        strbuf_puts(&line, "\n");
+        if (!line.failed) {
+            append_both(p, line.data, line.len);
+        }
+    }
+    free(strbuf_take(&line));
+}
+
+bool om_store_render_pages(struct om_store *s, struct om_pages *p)
+{
+    static const char help[]
+        = "collisions between the sanitized names of two Datadog types or names (not exposed)";
+    memset(p, 0, sizeof(*p));
     pthread_mutex_lock(&s->lock);
     qsort(s->family_list.items, s->family_list.count, sizeof(void *), compare_families);
     for (size_t i = 0; i < s->family_list.count; i++) {
-        struct family *f = s->family_list.items[i];
-        size_t shown = 0;
-        for (size_t j = 0; j < f->series.count; j++) {
-            shown += ((struct series *)f->series.items[j])->has_value;
-        }
-        if (shown == 0) {
-            continue;
-        }
-        qsort(f->series.items, f->series.count, sizeof(void *), compare_series);
-        char *help = family_help(f);
-        om_append_family_header(&b, format, f->name, f->type, help);
-        free(help);
-        for (size_t j = 0; j < f->series.count; j++) {
-            struct series *se = f->series.items[j];
-            se->fam_pos = j;
-            if (!se->has_value) {
-                continue;
-            }
-            if (f->type == OM_HISTOGRAM) {
-                append_histogram(&b, f, se);
-            } else {
-                append_sample(&b, f->name, f->type == OM_COUNTER ? "_total" : "", se, "status",
-                              se->status, se->value);
-            }
-        }
+        render_family(p, s->family_list.items[i]);
     }
-    om_append_family_header(&b, format, "rtloader_openmetrics_collisions", OM_COUNTER, help[0]);
-    strbuf_printf(&b, "rtloader_openmetrics_collisions_total %zu\n", s->collisions);
+    size_t collisions = s->collisions;
     pthread_mutex_unlock(&s->lock);
-    if (format == OM_OPENMETRICS_1) {
-        strbuf_puts(&b, "# EOF\n");
+    om_append_family_header(&p->text, OM_TEXT_004, "rtloader_openmetrics_collisions", OM_COUNTER,
+                            help);
+    om_append_family_header(&p->openmetrics, OM_OPENMETRICS_1, "rtloader_openmetrics_collisions",
+                            OM_COUNTER, help);
+    struct strbuf line = {0};
+    strbuf_printf(&line, "rtloader_openmetrics_collisions_total %zu\n", collisions);
+    if (!line.failed) {
+        append_both(p, line.data, line.len);
     }
-    *len = b.len;
-    return strbuf_take(&b);
+    free(strbuf_take(&line));
+    strbuf_puts(&p->openmetrics, "# EOF\n");
+    if (p->text.failed || p->openmetrics.failed) {
+        free(strbuf_take(&p->text));
+        free(strbuf_take(&p->openmetrics));
+        return false;
+    }
+    return true;
+}
+
+char *om_store_render(struct om_store *s, enum om_format format, size_t *len)
+{
+    struct om_pages p;
+    if (!om_store_render_pages(s, &p)) {
+        return NULL;
+    }
+    struct strbuf *keep = format == OM_OPENMETRICS_1 ? &p.openmetrics : &p.text;
+    struct strbuf *drop = format == OM_OPENMETRICS_1 ? &p.text : &p.openmetrics;
+    free(strbuf_take(drop));
+    *len = keep->len;
+    return strbuf_take(keep);
 }
 
 unsigned long om_store_generation(struct om_store *s)

@@ -41,7 +41,15 @@ void om_store_ingest(void *ctx, const struct sender_run *run, const struct sende
 void om_store_ingest_at(struct om_store *store, double now_s, const struct sender_run *run,
                         const struct sender_item *items, size_t count);
 
-/* The whole exposition (malloc'd, *len set); NULL when out of memory. */
+/* Both pages, rendered in one pass (the sample lines are the same text). */
+struct om_pages {
+    struct strbuf text;        /* text 0.0.4 */
+    struct strbuf openmetrics; /* OpenMetrics 1.0.0, ending with "# EOF" */
+};
+/* False when out of memory (nothing to free then). Reads the store under its
+ * lock: ingests wait for it, scrapes do not (snapshot.h). */
+bool om_store_render_pages(struct om_store *store, struct om_pages *pages);
+/* One page (malloc'd, *len set); NULL when out of memory. */
 char *om_store_render(struct om_store *store, enum om_format format, size_t *len);
 /* Bumped by every ingest: a page rendered at generation g is current while
  * it stays g. Lock-free: never waits for an ingest or a render. */

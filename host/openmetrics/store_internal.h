@@ -38,7 +38,8 @@ struct series {
     struct family *fam;
     char *key;          /* family name, '\x01', labels: unique in the store */
     char *labels;       /* name="value",... sorted by name, no braces; may be "" */
-    const char *status; /* static text rendered as a last label status="..." */
+    const char *status; /* static text rendered as a last label status="..."; set with om_series_status */
+    char *line;         /* cached "name{labels} " of a gauge or counter sample, NULL: not yet */
     struct check *owner; /* NULL: the host's own series, never stale */
     size_t fam_pos, owner_pos;
     unsigned long last_run;
@@ -82,9 +83,12 @@ struct family *om_family_for(struct om_store *s, const char *name, enum om_type 
                              const char *origin);
 struct series *om_series_for(struct om_store *s, struct family *f, const char *labels,
                              struct check *owner);
+/* Sets the status label (static text), dropping the cached line when it changes. */
+void om_series_status(struct series *se, const char *status);
 /* Drops the series of `c` it did not submit in the last stale_runs runs. */
 void om_prune_stale(struct om_store *s, struct check *c);
 /* Maps one run's items and telemetry into the store. */
+/* (the two renderings of a page are produced in one pass: struct om_pages) */
 void om_map_run(struct om_store *s, double now_s, const struct sender_run *run,
                 const struct sender_item *items, size_t count);
 

@@ -449,7 +449,7 @@ static void test_snapshot_pages(void **state)
 {
     (void)state;
     struct om_store *s = new_store(NULL, 2);
-    struct om_snapshot *snap = om_snapshot_start(s);
+    struct om_snapshot *snap = om_snapshot_start(s, 0);
     assert_non_null(snap);
     struct om_page *empty = om_snapshot_get(snap, OM_OPENMETRICS_1);
     assert_non_null(strstr(empty->text, "# EOF\n"));
