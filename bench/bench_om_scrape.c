@@ -2,9 +2,11 @@
  * bench_om_scrape.c - N concurrent scrapers of an OpenMetrics endpoint for
  * S seconds (scripts/bench-openmetrics.py drives it). Each thread GETs
  * /metrics in a loop, one connection per scrape, as Prometheus does per
- * target, and records each scrape's latency (connect to last byte).
+ * target, and records each scrape's latency (connect to last byte). With a
+ * PERIOD each scraper scrapes once per PERIOD seconds (starts spread over
+ * the period), as a Prometheus with that scrape_interval; 0: back to back.
  *
- *   bench_om_scrape PORT THREADS SECONDS
+ *   bench_om_scrape PORT THREADS SECONDS [PERIOD]
  *
  * Prints one line: scrapes errors bytes_per_page p50_ms p99_ms max_ms.
  */
@@ -21,7 +23,7 @@
 struct scraper {
     pthread_t thread;
     int port;
-    double until;
+    double until, period, offset;
     double *latencies;
     size_t count, cap, errors, bytes;
 };
@@ -69,7 +71,19 @@ static size_t scrape(int port)
 static void *run(void *arg)
 {
     struct scraper *s = arg;
+    double next = now_s() + s->offset;
     while (now_s() < s->until) {
+        if (s->period > 0) {
+            double wait = next - now_s();
+            if (wait > 0) {
+                struct timespec ts = {(time_t)wait, (long)((wait - (double)(time_t)wait) * 1e9)};
+                nanosleep(&ts, NULL);
+            }
+            next += s->period;
+            if (now_s() >= s->until) {
+                break;
+            }
+        }
         double start = now_s();
         size_t got = scrape(s->port);
         double ms = (now_s() - start) * 1e3;
@@ -98,17 +112,19 @@ static int compare(const void *a, const void *b)
 
 int main(int argc, char **argv)
 {
-    if (argc != 4) {
-        fprintf(stderr, "usage: bench_om_scrape PORT THREADS SECONDS\n");
+    if (argc != 4 && argc != 5) {
+        fprintf(stderr, "usage: bench_om_scrape PORT THREADS SECONDS [PERIOD]\n");
         return 2;
     }
     int port = atoi(argv[1]), threads = atoi(argv[2]);
-    double seconds = atof(argv[3]);
+    double seconds = atof(argv[3]), period = argc == 5 ? atof(argv[4]) : 0;
     struct scraper *s = calloc((size_t)threads, sizeof(*s));
     double until = now_s() + seconds;
     for (int i = 0; i < threads; i++) {
         s[i].port = port;
         s[i].until = until;
+        s[i].period = period;
+        s[i].offset = period * i / threads;
         pthread_create(&s[i].thread, NULL, run, &s[i]);
     }
     size_t count = 0, errors = 0, bytes = 0;

@@ -31,3 +31,6 @@ fi
 echo
 echo "== SQL obfuscator, go-sqllexer modes, vs a plain lexer pass"
 "$build/bin/bench_sqllexer"
+echo
+echo "== OpenMetrics endpoint under load: 200 instances x 100 series, 20 scrapers (scripts/bench-openmetrics.py)"
+python3 "$root/scripts/bench-openmetrics.py" "$build"
