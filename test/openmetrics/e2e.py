@@ -71,9 +71,48 @@ def check(cond, message):
         raise Failure(message)
 
 
+def error_paths(build):
+    """Bad settings and addresses: the exit code and a message naming the problem."""
+    rtloader = os.path.join(build, "bin", "rtloader")
+    tmp = tempfile.mkdtemp(prefix="rtloader-om-err-")
+    try:
+        os.makedirs(os.path.join(tmp, "conf.d"))
+        busy = socket.socket()
+        busy.bind(("127.0.0.1", 0))
+        busy.listen(1)
+        cases = [
+            ("openmetrics_namespace: 'a.b'\n", [], 3, "datadog.yaml:1: 'openmetrics_namespace'"),
+            ("openmetrics_stale_runs: 0\n", [], 3, "datadog.yaml:1: 'openmetrics_stale_runs'"),
+            ("openmetrics_listen: [1]\n", [], 3, "datadog.yaml:1: 'openmetrics_listen' must be a string"),
+            ("openmetrics_listen: nocolon\n", [], 4, "'nocolon' is not ADDR:PORT"),
+            ("", ["--listen", "127.0.0.1:99999"], 4, "is not ADDR:PORT"),
+            ("", ["--listen", "127.0.0.1:%d" % busy.getsockname()[1]], 4, "cannot listen there"),
+            ("", ["--listen", "no.such.host.invalid:80"], 4, "no.such.host.invalid:80"),
+        ]
+        for yaml, args, code, text in cases:
+            with open(os.path.join(tmp, "datadog.yaml"), "w") as f:
+                f.write("confd_path: conf.d\nrun_path: run\n" if not yaml else yaml + "confd_path: conf.d\nrun_path: run\n")
+            r = subprocess.run([rtloader, "run", "-c", os.path.join(tmp, "datadog.yaml")] + args,
+                               capture_output=True, text=True, timeout=30)
+            check(r.returncode == code and text in r.stderr,
+                  "%r %s: exit %s (want %s), stderr %r" % (yaml, args, r.returncode, code, r.stderr[-500:]))
+        r = subprocess.run([rtloader, "check", "x", "--listen", "127.0.0.1:1"], capture_output=True,
+                           text=True, timeout=30)
+        check(r.returncode == 2 and "--listen is an option of 'rtloader run'" in r.stderr,
+              "check --listen: %s %r" % (r.returncode, r.stderr))
+        busy.close()
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
 def main():
     build = os.path.abspath(sys.argv[1] if len(sys.argv) > 1 else os.path.join(ROOT, "build"))
     isolation = sys.argv[2] if len(sys.argv) > 2 else "none"
+    try:
+        error_paths(build)
+    except Failure as e:
+        print("FAILED openmetrics settings errors: %s" % e)
+        return 1
     prometheus, promtool = shutil.which("prometheus"), shutil.which("promtool")
     if prometheus is None or promtool is None:
         print("SKIPPED openmetrics end-to-end: no prometheus/promtool on PATH "
