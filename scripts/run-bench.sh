@@ -32,5 +32,8 @@ echo
 echo "== SQL obfuscator, go-sqllexer modes, vs a plain lexer pass"
 "$build/bin/bench_sqllexer"
 echo
+echo "== Go package: Check.Run vs the C API called directly from cgo (target <= 1.3x)"
+make --no-print-directory -C "$root/go" bench BUILD_DIR="$build"
+echo
 echo "== OpenMetrics endpoint under load: 200 instances x 100 series, 20 scrapers (scripts/bench-openmetrics.py)"
 python3 "$root/scripts/bench-openmetrics.py" "$build"
