@@ -67,8 +67,10 @@ static bool reserved_label(const char *name)
 }
 
 /* Tags "key:value" become labels; tags without ':' are joined (sorted, ',')
- * into one label `tags`; repeated keys join their values the same way. */
-static void labels_from_tags(struct labels *l, char *const *tags, size_t count)
+ * into one label `tags`; repeated keys join their values the same way. With
+ * `host_labels` the host sets check, check_id, host...: tags with those keys
+ * are renamed tag_<key>; the host's own telemetry sets none and keeps them. */
+static void labels_from_tags(struct labels *l, char *const *tags, size_t count, bool host_labels)
 {
     struct strbuf bare = {0};
     bool any_bare = false;
@@ -85,7 +87,7 @@ static void labels_from_tags(struct labels *l, char *const *tags, size_t count)
         char key[256];
         snprintf(key, sizeof(key), "%.*s", (int)(colon - tags[i]), tags[i]);
         char *name = om_label_name(key);
-        if (name != NULL && reserved_label(name)) {
+        if (name != NULL && host_labels && reserved_label(name)) {
             struct strbuf b = {0};
             strbuf_printf(&b, "tag_%s", name);
             free(name);
@@ -139,7 +141,7 @@ static char *item_labels(const struct sender_run *run, const struct sender_item 
     if (name_label != NULL) {
         labels_add(&l, strdup("name"), strdup(name_label));
     }
-    labels_from_tags(&l, it->tags, it->tag_count);
+    labels_from_tags(&l, it->tags, it->tag_count, !run->telemetry || name_label != NULL);
     if (l.truncated) {
         host_log(DATADOG_AGENT_WARNING, "openmetrics: '%s' has more than %zu tags: the rest dropped",
                  it->name, sizeof(l.items) / sizeof(l.items[0]));

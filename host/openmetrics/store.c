@@ -512,7 +512,9 @@ bool om_store_render_pages(struct om_store *s, struct om_pages *p)
         = "collisions between the sanitized names of two Datadog types or names (not exposed)";
     memset(p, 0, sizeof(*p));
     pthread_mutex_lock(&s->lock);
-    qsort(s->family_list.items, s->family_list.count, sizeof(void *), compare_families);
+    if (s->family_list.count > 0) {
+        qsort(s->family_list.items, s->family_list.count, sizeof(void *), compare_families);
+    }
     for (size_t i = 0; i < s->family_list.count; i++) {
         render_family(p, s->family_list.items[i]);
     }

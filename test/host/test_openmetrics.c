@@ -347,12 +347,12 @@ static void test_telemetry_and_errors(void **state)
     struct om_store *s = new_store("dd", 2);
     struct sender_run mem = {.check_name = "rtloader.memory", .check_id = "rtloader.memory",
                              .status = "ok", .telemetry = true};
-    char *wtags[] = {"worker:1"};
+    char *wtags[] = {"check_id:c:1", "worker:1"};
     struct sender_item it[] = {
         metric(DATADOG_AGENT_RTLOADER_GAUGE, "rtloader.inuse_bytes", 1024, NULL, 0),
         metric(DATADOG_AGENT_RTLOADER_GAUGE, "pymem.inuse", 2048, NULL, 0),
         metric(DATADOG_AGENT_RTLOADER_COUNT, "rtloader.allocations", 5, NULL, 0),
-        metric(DATADOG_AGENT_RTLOADER_GAUGE, "rtloader.worker.rss_bytes", 7, wtags, 1),
+        metric(DATADOG_AGENT_RTLOADER_GAUGE, "rtloader.worker.rss_bytes", 7, wtags, 2),
     };
     om_store_ingest_at(s, 0, &mem, it, 4);
     om_store_ingest_at(s, 1, &mem, it, 4);
@@ -366,7 +366,8 @@ static void test_telemetry_and_errors(void **state)
     assert_line(page, "rtloader_inuse_bytes 1024");
     assert_line(page, "rtloader_pymem_inuse 2048");
     assert_line(page, "rtloader_allocations_total 10");
-    assert_line(page, "rtloader_worker_rss_bytes{worker=\"1\"} 7");
+    /* the host's telemetry sets no check_id of its own: the tag's is kept as is */
+    assert_line(page, "rtloader_worker_rss_bytes{check_id=\"c:1\",worker=\"1\"} 7");
     assert_line(page, "rtloader_check_errors_total{check=\"c\",check_id=\"c:1\"} 2");
     assert_line(page, "rtloader_check_last_run_status{check=\"c\",check_id=\"c:1\","
                       "status=\"cancelled\"} 2");
