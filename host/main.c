@@ -245,9 +245,6 @@ static void default_package_dir(char *out, size_t len)
     snprintf(out, len, "%s", RTLOADER_SOURCE_PYTHON_DIR);
 }
 
-struct runtime;
-static int run_scheduled(struct runtime *r, struct om_endpoint *endpoint);
-
 struct runtime {
     struct host_config cfg;
     struct host_cache *cache;
@@ -403,32 +400,7 @@ static int command_check(const struct options *o, struct runtime *r)
     return failures > 0 || count == 0 ? EXIT_CHECK_FAILED : EXIT_OK;
 }
 
-static int command_run(const struct options *o, struct runtime *r)
-{
-    char *error = NULL;
-    struct om_endpoint *endpoint = NULL;
-    const char *listen = o->listen != NULL ? o->listen : r->cfg.openmetrics_listen;
-    if (listen != NULL) {
-        struct om_endpoint_options eo = {
-            .listen = listen,
-            .namespace_ = r->cfg.openmetrics_namespace,
-            .stale_runs = r->cfg.openmetrics_stale_runs,
-        };
-        endpoint = om_endpoint_start(&eo, &error);
-        if (endpoint == NULL) {
-            fprintf(stderr, "rtloader: %s\n", error != NULL ? error : "out of memory");
-            free(error);
-            return EXIT_RUNTIME;
-        }
-        host_log(DATADOG_AGENT_INFO, "openmetrics: serving /metrics on %s (port %d)", listen,
-                 om_endpoint_port(endpoint));
-    }
-    int status = run_scheduled(r, endpoint);
-    om_endpoint_stop(endpoint);
-    return status;
-}
-
-static int run_scheduled(struct runtime *r, struct om_endpoint *endpoint)
+static int command_run(struct runtime *r)
 {
     char *error = NULL;
     char **names = host_confd_check_names(r->cfg.confd_path, &error);
@@ -455,13 +427,7 @@ static int run_scheduled(struct runtime *r, struct om_endpoint *endpoint)
         .memstats = r->cfg.memtrack_enabled,
     };
     bool workers_left = false;
-    if (endpoint != NULL) {
-        om_endpoint_set_running(endpoint, true);
-    }
     int stopped_by = scheduler_run(r->rt, checks, count, &options, &workers_left);
-    if (endpoint != NULL) {
-        om_endpoint_set_running(endpoint, false);
-    }
     if (stopped_by < 0) {
         return EXIT_RUNTIME;
     }
@@ -502,6 +468,31 @@ static int command_info(struct runtime *r)
     return EXIT_OK;
 }
 
+/* The OpenMetrics endpoint of `run` (docs/openmetrics.md): a sink of the
+ * sender, so it serves what runs submit whichever runner ran them. */
+static int start_endpoint(const struct options *o, struct runtime *r, struct om_endpoint **out)
+{
+    const char *listen = o->listen != NULL ? o->listen : r->cfg.openmetrics_listen;
+    if (listen == NULL) {
+        return EXIT_OK;
+    }
+    struct om_endpoint_options eo = {
+        .listen = listen,
+        .namespace_ = r->cfg.openmetrics_namespace,
+        .stale_runs = r->cfg.openmetrics_stale_runs,
+    };
+    char *error = NULL;
+    *out = om_endpoint_start(&eo, &error);
+    if (*out == NULL) {
+        fprintf(stderr, "rtloader: %s\n", error != NULL ? error : "out of memory");
+        free(error);
+        return EXIT_RUNTIME;
+    }
+    host_log(DATADOG_AGENT_INFO, "openmetrics: serving /metrics on %s (port %d)", listen,
+             om_endpoint_port(*out));
+    return EXIT_OK;
+}
+
 int main(int argc, char **argv)
 {
     if (argc < 2 || strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "--help") == 0
@@ -521,16 +512,21 @@ int main(int argc, char **argv)
     setvbuf(stdout, NULL, _IOLBF, 0);
 
     struct runtime r = {0};
+    struct om_endpoint *endpoint = NULL;
     int status = start(&o, &r);
+    if (status == EXIT_OK && strcmp(o.command, "run") == 0) {
+        status = start_endpoint(&o, &r, &endpoint);
+    }
     if (status == EXIT_OK) {
         if (strcmp(o.command, "check") == 0) {
             status = command_check(&o, &r);
         } else if (strcmp(o.command, "run") == 0) {
-            status = command_run(&o, &r);
+            status = command_run(&r);
         } else {
             status = command_info(&r);
         }
     }
+    om_endpoint_stop(endpoint);
     stop(&r, o.stats && status != EXIT_CONFIG && r.rt != NULL);
     return status;
 }

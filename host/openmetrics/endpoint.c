@@ -36,11 +36,6 @@ struct om_endpoint *om_endpoint_start(const struct om_endpoint_options *options,
     return e;
 }
 
-void om_endpoint_set_running(struct om_endpoint *e, bool running)
-{
-    om_store_set_running(e->store, running);
-}
-
 int om_endpoint_port(const struct om_endpoint *e)
 {
     return om_server_port(e->server);
@@ -53,6 +48,7 @@ void om_endpoint_stop(struct om_endpoint *e)
     }
     if (e->server != NULL) {
         sender_set_sink(NULL, NULL);
+        om_store_set_running(e->store, false); /* /healthz: stopping */
     }
     om_server_stop(e->server);
     om_snapshot_stop(e->snapshot);

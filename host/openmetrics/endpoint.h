@@ -18,8 +18,6 @@ struct om_endpoint_options {
 
 /* NULL with *error (malloc'd) when it cannot listen. */
 struct om_endpoint *om_endpoint_start(const struct om_endpoint_options *options, char **error);
-/* /healthz answers 200 while the checks are scheduled. */
-void om_endpoint_set_running(struct om_endpoint *endpoint, bool running);
 int om_endpoint_port(const struct om_endpoint *endpoint);
 /* Removes the sink, stops the server and frees everything. */
 void om_endpoint_stop(struct om_endpoint *endpoint);

@@ -433,6 +433,7 @@ void om_map_run(struct om_store *s, double now_s, const struct sender_run *run,
         }
         owner->runs++;
         s->runs++;
+        s->running = true; /* /healthz: checks run */
         s->failed_runs += run->error != NULL;
         s->last_run_s = now_s;
     }

@@ -55,6 +55,7 @@ char *om_store_render(struct om_store *store, enum om_format format, size_t *len
  * it stays g. Lock-free: never waits for an ingest or a render. */
 unsigned long om_store_generation(struct om_store *store);
 
+/* Running: set by the first check run ingested; cleared when the host stops. */
 void om_store_set_running(struct om_store *store, bool running);
 struct om_health om_store_health(struct om_store *store);
 size_t om_store_collisions(struct om_store *store);

@@ -375,9 +375,18 @@ static void test_telemetry_and_errors(void **state)
     struct om_health h = om_store_health(s);
     assert_int_equal(h.runs, 2); /* telemetry is not a check run */
     assert_int_equal(h.failed_runs, 2); /* the cancelled run has an error too */
+    assert_true(h.running); /* a check run ended */
+    assert_true(h.last_run_age_s >= 0);
+    om_store_set_running(s, false); /* the host stops */
+    assert_false(om_store_health(s).running);
+    om_store_free(s);
+    /* the host's telemetry alone is not a check running */
+    s = new_store(NULL, 2);
+    om_store_ingest_at(s, 0, &mem, it, 4);
+    h = om_store_health(s);
     assert_false(h.running);
-    om_store_set_running(s, true);
-    assert_true(om_store_health(s).running);
+    assert_int_equal(h.runs, 0);
+    assert_true(h.last_run_age_s < 0);
     om_store_free(s);
 }
 
