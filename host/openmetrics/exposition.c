@@ -51,20 +51,63 @@ char *om_label_name(const char *name)
     return out;
 }
 
-void om_escape_label_value(struct strbuf *b, const char *value)
+/* Length of the valid UTF-8 sequence at p, 0 when invalid (overlong forms,
+ * surrogates and code points past U+10FFFF included). */
+static size_t utf8_length(const unsigned char *p)
 {
-    const char *run = value;
-    for (const char *p = value; p != NULL && *p; p++) {
-        const char *esc = *p == '\\' ? "\\\\" : *p == '"' ? "\\\"" : *p == '\n' ? "\\n" : NULL;
-        if (esc == NULL) {
+    if (p[0] < 0x80) {
+        return 1;
+    }
+    size_t n = (p[0] & 0xe0) == 0xc0 ? 2 : (p[0] & 0xf0) == 0xe0 ? 3 : (p[0] & 0xf8) == 0xf0 ? 4 : 0;
+    if (n == 0) {
+        return 0;
+    }
+    unsigned long cp = p[0] & (0x7f >> n);
+    for (size_t i = 1; i < n; i++) {
+        if ((p[i] & 0xc0) != 0x80) {
+            return 0;
+        }
+        cp = (cp << 6) | (p[i] & 0x3f);
+    }
+    static const unsigned long least[] = {0, 0, 0x80, 0x800, 0x10000};
+    if (cp < least[n] || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff)) {
+        return 0;
+    }
+    return n;
+}
+
+/* Appends `text` with `quote` escaped (when not 0), backslash and newline
+ * escaped, and every byte that is not part of valid UTF-8 replaced with
+ * U+FFFD: Prometheus rejects a whole page over one invalid byte. */
+static void append_escaped(struct strbuf *b, const char *text, bool quote)
+{
+    const unsigned char *p = (const unsigned char *)text;
+    const unsigned char *run = p;
+    while (p != NULL && *p) {
+        const char *esc = *p == '\\' ? "\\\\" : *p == '\n' ? "\\n" : quote && *p == '"' ? "\\\"" : NULL;
+        size_t n = esc != NULL ? 1 : utf8_length(p);
+        if (esc == NULL && n > 0) {
+            p += n;
             continue;
         }
-        strbuf_printf(b, "%.*s%s", (int)(p - run), run, esc);
-        run = p + 1;
+        strbuf_append(b, (const char *)run, (size_t)(p - run));
+        strbuf_puts(b, esc != NULL ? esc : "\xef\xbf\xbd");
+        p++;
+        run = p;
     }
     if (run != NULL) {
-        strbuf_puts(b, run);
+        strbuf_append(b, (const char *)run, (size_t)(p - run));
     }
+}
+
+void om_escape_label_value(struct strbuf *b, const char *value)
+{
+    append_escaped(b, value, true);
+}
+
+void om_escape_help(struct strbuf *b, const char *text)
+{
+    append_escaped(b, text, false);
 }
 
 void om_append_number(struct strbuf *b, double v)

@@ -26,8 +26,11 @@ char *om_metric_name(const char *prefix, const char *name);
 /* A label name: as a metric name, and a leading "__" (reserved by
  * Prometheus) gets "tag" in front. */
 char *om_label_name(const char *name);
-/* Appends `value` escaped for a label value: backslash, double quote, newline. */
+/* Appends `value` escaped for a label value: backslash, double quote,
+ * newline; bytes that are not valid UTF-8 become U+FFFD. */
 void om_escape_label_value(struct strbuf *b, const char *value);
+/* The same for HELP text (double quotes stay). */
+void om_escape_help(struct strbuf *b, const char *text);
 /* Appends a sample value: the shortest text that reads back as `v`; NaN, +Inf, -Inf. */
 void om_append_number(struct strbuf *b, double v);
 

@@ -447,10 +447,7 @@ static char *family_help(const struct family *f)
         return strbuf_take(&b);
     }
     strbuf_printf(&b, "Datadog %.*s ", (int)kind, f->origin);
-    /* HELP escapes backslash and newline only */
-    for (const char *p = colon != NULL ? colon + 1 : ""; *p; p++) {
-        strbuf_puts(&b, *p == '\\' ? "\\\\" : *p == '\n' ? "\\n" : (char[2]){*p, 0});
-    }
+    om_escape_help(&b, colon != NULL ? colon + 1 : "");
     return strbuf_take(&b);
 }
 

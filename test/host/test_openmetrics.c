@@ -137,6 +137,17 @@ static void test_names(void **state)
     char *e = strbuf_take(&b);
     assert_string_equal(e, "a\\\\b\\\"c\\nd");
     free(e);
+    /* invalid UTF-8 (a lone continuation byte, a truncated sequence, an
+     * overlong '/', a surrogate) becomes U+FFFD; valid sequences stay */
+    om_escape_label_value(&b, "\x80x\xc3(\xc0\xaf\xed\xa0\x80\xc3\xa9\xf0\x9f\x98\x80");
+    e = strbuf_take(&b);
+    assert_string_equal(e, "\xef\xbf\xbdx\xef\xbf\xbd(\xef\xbf\xbd\xef\xbf\xbd"
+                           "\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd\xc3\xa9\xf0\x9f\x98\x80");
+    free(e);
+    om_escape_help(&b, "a\\b\"c\nd");
+    e = strbuf_take(&b);
+    assert_string_equal(e, "a\\\\b\"c\\nd");
+    free(e);
     struct strbuf num = {0};
     om_append_number(&num, 0.1);
     om_append_number(&num, NAN);
