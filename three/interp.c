@@ -71,6 +71,7 @@ done:
     return ok;
 }
 
+/* Appends the stored paths no earlier (failed) init of this instance applied. */
 static int append_python_paths(struct three *t)
 {
     PyObject *sys_path = PySys_GetObject("path"); /* borrowed */
@@ -79,6 +80,9 @@ static int append_python_paths(struct three *t)
         return 0;
     }
     for (struct three_path *p = t->paths; p != NULL; p = p->next) {
+        if (p->applied) {
+            continue;
+        }
         PyObject *entry = PyUnicode_FromString(p->path); /* new ref */
         if (entry == NULL) {
             three_set_error_py(t, "could not set pythonPath: ");
@@ -90,12 +94,62 @@ static int append_python_paths(struct three *t)
             three_set_error_py(t, "could not append path to pythonPath: ");
             return 0;
         }
+        p->applied = true;
     }
     return 1;
 }
 
+/*
+ * Takes back what append_python_paths added (the last occurrence of each),
+ * so that the next instance's init starts from the sys.path this one found:
+ * make3/destroy cycles must not grow it.
+ */
+static void remove_python_paths(struct three *t)
+{
+    PyObject *sys_path = PySys_GetObject("path"); /* borrowed */
+    if (sys_path == NULL || !PyList_Check(sys_path)) {
+        return;
+    }
+    for (struct three_path *p = t->paths; p != NULL; p = p->next) {
+        if (!p->applied) {
+            continue;
+        }
+        p->applied = false;
+        for (Py_ssize_t i = PyList_GET_SIZE(sys_path) - 1; i >= 0; i--) {
+            PyObject *item = PyList_GET_ITEM(sys_path, i); /* borrowed */
+            if (PyUnicode_Check(item) && PyUnicode_CompareWithASCIIString(item, p->path) == 0) {
+                PySequence_DelItem(sys_path, i);
+                break;
+            }
+        }
+    }
+    PyErr_Clear();
+}
+
+/*
+ * Drops from sys.modules what a failed base-class import left there (a
+ * datadog_checks package without AgentCheck, say), so a retry after the
+ * host fixed its paths imports afresh. `before` is a copy of sys.modules.
+ */
+static void forget_new_modules(PyObject *before)
+{
+    PyObject *modules = PyImport_GetModuleDict(); /* borrowed */
+    PyObject *keys = PyDict_Keys(modules);         /* new ref */
+    if (keys != NULL) {
+        for (Py_ssize_t i = 0; i < PyList_GET_SIZE(keys); i++) {
+            PyObject *key = PyList_GET_ITEM(keys, i); /* borrowed */
+            if (PyDict_Contains(before, key) == 0) {
+                PyDict_DelItem(modules, key);
+            }
+        }
+        Py_DECREF(keys);
+    }
+    PyErr_Clear();
+}
+
 static PyObject *import_base_class(struct three *t)
 {
+    PyObject *before = PyDict_Copy(PyImport_GetModuleDict()); /* new ref */
     PyObject *base = NULL;
     PyObject *module = PyImport_ImportModule(BASE_CLASS_MODULE); /* new ref */
     if (module != NULL) {
@@ -104,7 +158,12 @@ static PyObject *import_base_class(struct three *t)
     }
     if (base == NULL) {
         three_set_error_py(t, "could not import base class: ");
+        if (before != NULL) {
+            forget_new_modules(before);
+        }
     }
+    Py_XDECREF(before);
+    PyErr_Clear();
     return base;
 }
 
@@ -112,11 +171,21 @@ static PyObject *import_base_class(struct three *t)
 int three_init(rtloader_t *rt)
 {
     struct three *t = THREE(rt);
-    if (t->python_started) {
+    if (t->initialized) {
         three_set_error(t, "rtloader is already initialized");
         return 0;
     }
-    if (Py_IsInitialized()) {
+    if (t->python_started) {
+        /* A failed init of this instance left the interpreter running: the
+         * host fixed its paths and retries. Directories may have changed
+         * since the failed import looked. */
+        PyEval_RestoreThread(t->main_tstate);
+        PyObject *r = PyImport_ImportModule("importlib"); /* new ref */
+        PyObject *done = r != NULL ? PyObject_CallMethod(r, "invalidate_caches", NULL) : NULL;
+        Py_XDECREF(done);
+        Py_XDECREF(r);
+        PyErr_Clear();
+    } else if (Py_IsInitialized()) {
         /* A previous instance was destroyed: the interpreter it started is
          * never finalized, so this one adopts it (destroy left the GIL with
          * the thread that called it). */
@@ -140,6 +209,7 @@ int three_init(rtloader_t *rt)
     }
     t->base_class = import_base_class(t);
     ok = t->base_class != NULL;
+    t->initialized = ok;
 
 done:
     t->main_tstate = PyEval_SaveThread();
@@ -153,10 +223,12 @@ void three_shutdown(struct three *t)
         return;
     }
     PyEval_RestoreThread(t->main_tstate);
+    remove_python_paths(t);
     Py_CLEAR(t->base_class);
     strconv_fini();
     run_names_fini();
     t->python_started = false;
+    t->initialized = false;
 }
 
 py_info_t *three_get_py_info(rtloader_t *rt)
@@ -231,6 +303,7 @@ int three_add_python_path(rtloader_t *rt, const char *path)
         return 0;
     }
     entry->next = NULL;
+    entry->applied = false;
     memcpy(entry->path, path, len);
     *tail = entry;
     return 1;

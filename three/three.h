@@ -27,6 +27,7 @@ static inline PyObject *Py_NewRef(PyObject *obj)
 
 struct three_path {
     struct three_path *next;
+    bool applied; /* appended to sys.path by an init of this instance */
     char path[]; /* NUL-terminated copy */
 };
 
@@ -37,7 +38,8 @@ struct three {
     struct three_path *paths;         /* add_python_path list, insertion order */
     PyObject *base_class;             /* new ref to AgentCheck after init */
     PyThreadState *main_tstate;       /* saved at the end of init */
-    bool python_started;
+    bool python_started; /* this instance runs the interpreter (even after a failed init) */
+    bool initialized;    /* an init succeeded: later ones fail */
     /* error slot: see errors.c */
     char *error;
     bool error_set;
