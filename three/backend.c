@@ -43,6 +43,7 @@ static const struct rtl_backend_ops three_ops = {
     .get_integration_list = three_get_integration_list,
     .init_pymem_stats = three_init_pymem_stats,
     .get_pymem_stats = three_get_pymem_stats,
+    .get_interpreter_memory_usage = three_get_interpreter_memory_usage,
 };
 
 /* GIL: none (no interpreter yet). Returns NULL only when out of memory. */

@@ -110,6 +110,9 @@ THREE_INTERNAL void three_cancel_check(rtloader_t *rt, rtloader_pyobject_t *chec
 THREE_INTERNAL char **three_get_checks_warnings(rtloader_t *rt, rtloader_pyobject_t *check);
 THREE_INTERNAL char *three_get_check_diagnoses(rtloader_t *rt, rtloader_pyobject_t *check);
 
+/* memusage.c. GIL: not required (taken). */
+THREE_INTERNAL char *three_get_interpreter_memory_usage(rtloader_t *rt);
+
 /* pymem.c. GIL: none for both. */
 THREE_INTERNAL void three_init_pymem_stats(rtloader_t *rt);
 THREE_INTERNAL void three_get_pymem_stats(rtloader_t *rt, pymem_stats_t *stats);

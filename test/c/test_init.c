@@ -277,6 +277,21 @@ static void init_retry_after_missing_base_class_imports_afresh(void **state)
     assert_int_equal(system(cmd), 0);
 }
 
+/* get_interpreter_memory_usage needs a running interpreter with its paths: after init only. */
+static void init_memory_usage_before_init_fails(void **state)
+{
+    (void)state;
+    rtloader_t *rt = make_only(NULL, RTL_TEST_PYTHON_EXE);
+    rtl_test_mem_forget();
+    assert_null(get_interpreter_memory_usage(rt));
+    rtl_assert_error(rt, "rtloader is not initialized: call init() first");
+    assert_int_equal(init(rt), 0); /* no base package: a failed init is not enough either */
+    clear_error(rt);
+    rtl_test_mem_forget();
+    assert_null(get_interpreter_memory_usage(rt));
+    rtl_assert_error(rt, "rtloader is not initialized: call init() first");
+}
+
 static const struct CMUnitTest tests[] = {
     RTL_TEST_NOGIL(init_succeeds_and_releases_the_gil),
     RTL_TEST_NOGIL(init_sets_sys_executable_to_python_exe),
@@ -290,6 +305,7 @@ static const struct CMUnitTest tests[] = {
     RTL_TEST_NOGIL(init_fails_without_base_class),
     RTL_TEST_NOGIL(init_retry_after_missing_base_package_succeeds),
     RTL_TEST_NOGIL(init_retry_after_missing_base_class_imports_afresh),
+    RTL_TEST_NOGIL(init_memory_usage_before_init_fails),
 };
 
 RTL_TEST_MAIN(tests, NULL, NULL)
