@@ -58,6 +58,7 @@ BACKEND_EXPORT rtloader_t *create(const char *python_home, const char *python_ex
     t->base.ops = &three_ops;
     t->python_home = strdup(python_home != NULL && python_home[0] != '\0' ? python_home
                                                                           : THREE_DEFAULT_PYTHON_HOME);
+    t->home_given = python_home != NULL && python_home[0] != '\0';
     t->python_exe = strdup(python_exe != NULL ? python_exe : "");
     if (t->python_home == NULL || t->python_exe == NULL) {
         free(t->python_home);

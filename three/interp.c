@@ -5,8 +5,10 @@
  * Unless a function says otherwise, the caller holds the GIL.
  */
 #include <pthread.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "builtins.h"
 #include "callbacks.h"
@@ -25,6 +27,29 @@ static void set_status_error(struct three *t, const char *what, PyStatus status)
     } else {
         three_set_error(t, "%s", what);
     }
+}
+
+/*
+ * The interpreter of a python home: <home>/bin/python3.X, else
+ * <home>/bin/python3; NULL when neither is there. libc-owned.
+ * GIL: none.
+ */
+static char *home_interpreter(const char *home)
+{
+    static const char *const names[] = {"python" THREE_PYTHON_VERSION, "python3"};
+    for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+        size_t len = strlen(home) + strlen("/bin/") + strlen(names[i]) + 1;
+        char *path = malloc(len);
+        if (path == NULL) {
+            return NULL;
+        }
+        snprintf(path, len, "%s/bin/%s", home, names[i]);
+        if (access(path, X_OK) == 0) {
+            return path;
+        }
+        free(path);
+    }
+    return NULL;
 }
 
 /* Pre-config and config of a fresh interpreter. GIL: none (no interpreter yet). */
@@ -48,8 +73,14 @@ static int start_python(struct three *t)
         set_status_error(t, "Failed to set python home", status);
         goto done;
     }
-    if (t->python_exe[0] != '\0') {
-        status = PyConfig_SetBytesString(&config, &config.program_name, t->python_exe);
+    /* Without an exe, a home still names its interpreter: sys.executable
+     * must start that same Python (multiprocessing, subprocess). */
+    char *home_exe = t->python_exe[0] == '\0' && t->home_given ? home_interpreter(t->python_home)
+                                                               : NULL;
+    const char *program = home_exe != NULL ? home_exe : t->python_exe;
+    if (program[0] != '\0') {
+        status = PyConfig_SetBytesString(&config, &config.program_name, program);
+        free(home_exe);
         if (PyStatus_Exception(status)) {
             set_status_error(t, "Failed to set program name", status);
             goto done;

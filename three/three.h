@@ -35,6 +35,7 @@ struct three {
     struct rtl_backend_instance base; /* must stay first */
     char *python_home;                /* libc-owned copy; never NULL */
     char *python_exe;                 /* libc-owned copy; "" = none */
+    bool home_given;                  /* make3 named a python home */
     struct three_path *paths;         /* add_python_path list, insertion order */
     PyObject *base_class;             /* new ref to AgentCheck after init */
     PyThreadState *main_tstate;       /* saved at the end of init */

@@ -5,8 +5,9 @@
 #   front:   every API function of spec §1.2 except set_report_issue_cb and
 #            set_resolve_issue_cb, plus has_subinterpreter_support and
 #            get_interpreter_memory_usage (current upstream header), plus the rtloader_mem.h symbols, plus the
-#            two extensions declared in include/rtloader_ext.h
-#            (rtloader_list_backends, rtloader_free_backends);
+#            three extensions declared in include/rtloader_ext.h
+#            (rtloader_list_backends, rtloader_free_backends,
+#            rtloader_python_library);
 #   each backend (one per Python version): create, destroy, cgo_free.
 # Compared: the names of all defined dynamic symbols (`nm -D --defined-only`),
 # version suffixes (@...) stripped. Excluded, and only these:
@@ -38,7 +39,7 @@ set_get_connection_info_cb set_is_excluded_cb init_pymem_stats get_pymem_stats
 _malloc _free _enable_memory_tracker _get_tracked_malloc _get_tracked_free
 get_and_reset_memory_stats strdupe
 get_interpreter_memory_usage has_subinterpreter_support
-rtloader_list_backends rtloader_free_backends'
+rtloader_list_backends rtloader_free_backends rtloader_python_library'
 
 expected_backend='create destroy cgo_free'
 
@@ -78,10 +79,10 @@ for backend in "$@"; do
     compare backend "$backend" "$expected_backend"
 done
 
-# Sanity of the list itself: 62 API functions + 7 rtloader_mem.h symbols + 2 extensions.
+# Sanity of the list itself: 62 API functions + 7 rtloader_mem.h symbols + 3 extensions.
 n=$(printf '%s\n' $expected_front | sort -u | wc -l)
-if [ "$n" -ne 71 ]; then
-    echo "internal error: the expected front list has $n names, not 71"
+if [ "$n" -ne 72 ]; then
+    echo "internal error: the expected front list has $n names, not 72"
     status=1
 fi
 exit $status

@@ -7,6 +7,7 @@
  */
 #include "rtl_test.h"
 
+#include <dlfcn.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -292,6 +293,30 @@ static void init_memory_usage_before_init_fails(void **state)
     rtl_assert_error(rt, "rtloader is not initialized: call init() first");
 }
 
+/*
+ * Whatever Python the pass uses, a host finds the loaded backend by
+ * upstream's file name (to reach its cgo_free, say), and it is the backend
+ * of that version.
+ */
+static void init_backend_found_by_upstream_name(void **state)
+{
+    (void)state;
+    rtl_test_start(NULL, RTL_TEST_PYTHON_EXE, NULL, 0);
+    rtl_test_mem_forget();
+    void *backend = dlopen("libdatadog-agent-three.so", RTLD_LAZY | RTLD_NOLOAD);
+    assert_non_null(backend);
+    void *sym = dlsym(backend, "cgo_free");
+    assert_non_null(sym);
+    Dl_info info;
+    assert_int_not_equal(dladdr(sym, &info), 0);
+    char dir[64];
+    snprintf(dir, sizeof(dir), "/three/%s/libdatadog-agent-three.so", rtl_test_python_version());
+    char real[4096];
+    assert_non_null(realpath(info.dli_fname, real)); /* the default is reached through a link */
+    assert_string_suffix(real, dir);
+    dlclose(backend);
+}
+
 static const struct CMUnitTest tests[] = {
     RTL_TEST_NOGIL(init_succeeds_and_releases_the_gil),
     RTL_TEST_NOGIL(init_sets_sys_executable_to_python_exe),
@@ -306,6 +331,7 @@ static const struct CMUnitTest tests[] = {
     RTL_TEST_NOGIL(init_retry_after_missing_base_package_succeeds),
     RTL_TEST_NOGIL(init_retry_after_missing_base_class_imports_afresh),
     RTL_TEST_NOGIL(init_memory_usage_before_init_fails),
+    RTL_TEST_NOGIL(init_backend_found_by_upstream_name),
 };
 
 RTL_TEST_MAIN(tests, NULL, NULL)
