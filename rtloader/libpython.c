@@ -61,6 +61,29 @@ static bool find_in_home(const char *home, const char *soname, char *out, size_t
     return found;
 }
 
+/* The home the backend of `version` was linked against, into out; false if unknown. */
+static bool build_home(const char *version, char *out, size_t len)
+{
+    size_t vlen = strlen(version);
+    for (const char *p = RTL_BUILD_PYTHON_HOMES; *p != '\0';) {
+        const char *end = strchr(p, ',');
+        size_t elen = end != NULL ? (size_t)(end - p) : strlen(p);
+        if (elen > vlen && strncmp(p, version, vlen) == 0 && p[vlen] == '=') {
+            snprintf(out, len, "%.*s", (int)(elen - vlen - 1), p + vlen + 1);
+            return true;
+        }
+        p += elen + (end != NULL ? 1 : 0);
+    }
+    return false;
+}
+
+static bool same_file(const char *a, const char *b)
+{
+    struct stat sa, sb;
+    return stat(a, &sa) == 0 && stat(b, &sb) == 0 && sa.st_dev == sb.st_dev
+           && sa.st_ino == sb.st_ino;
+}
+
 void rtl_libpython_preload(const char *home, const char *version, char *note, size_t note_len)
 {
     note[0] = '\0';
@@ -72,6 +95,14 @@ void rtl_libpython_preload(const char *home, const char *version, char *note, si
     char path[PATH_MAX];
     if (!find_in_home(home, soname, path, sizeof(path))) {
         snprintf(note, note_len, "the build's: '%s' has no shared %s", home, soname);
+        return;
+    }
+    /* The very file the backend's runpath leads to: nothing to do (and one
+     * dlopen less; LeakSanitizer's thread scan also trips over a libpython
+     * 3.13 that was dlopened on its own). */
+    char built[PATH_MAX], built_lib[PATH_MAX];
+    if (build_home(version, built, sizeof(built))
+        && find_in_home(built, soname, built_lib, sizeof(built_lib)) && same_file(built_lib, path)) {
         return;
     }
     /* A libpython of that soname is already mapped (an earlier make3, or
