@@ -7,8 +7,8 @@
 # hostcli fixture `deprecated` lost to Debian's python3-deprecated. Two
 # guards, over every top-level module of the fixture directories:
 #   1. a naming rule that keeps names out of the package namespace on any
-#      machine: a fixture module ends in `_check` or starts with `ctest_` or
-#      `gotest_`;
+#      machine: a fixture module ends in `_check` or starts with `ctest_`,
+#      `gotest_` or `gohost_`;
 #   2. no fixture name is importable from a clean interpreter (no fixture
 #      directory on its path) of any Python the build made a backend for
 #      (MANIFEST: build/lib/backends.txt, "<version> <home>" lines) nor of
@@ -24,7 +24,8 @@ MANIFEST=$2
 status=0
 
 dirs="test/python test/c/fixtures test/c/fixtures/no_agentcheck test/c/fixtures/memusage
-test/hostcli/testdata/checks.d bench/python examples/checks.d host/python"
+test/hostcli/testdata/checks.d bench/python examples/checks.d host/python
+go/rtloader/testdata/checks.d go/cmd/rtloader-go/testdata/checks.d"
 
 names=
 for d in $dirs; do
@@ -38,8 +39,8 @@ for d in $dirs; do
         esac
         case "$name" in datadog_checks | utils) continue ;; esac
         case "$name" in
-            *_check | ctest_* | gotest_*) ;;
-            *) echo "FAIL: $d/$base: a fixture module must end in _check or start with ctest_/gotest_"
+            *_check | ctest_* | gotest_* | gohost_*) ;;
+            *) echo "FAIL: $d/$base: a fixture module must end in _check or start with ctest_/gotest_/gohost_"
                status=1 ;;
         esac
         names="$names $name"
