@@ -9,7 +9,7 @@ import (
 // obfuscator's JSON; failures reach Python as RuntimeError (docs/obfuscation.md).
 func TestObfuscation(t *testing.T) {
 	tr := newTree(t, true)
-	md, r := metadataOf(t, tr, "rtltest_obfuscation")
+	md, r := metadataOf(t, tr, "obfuscation_check")
 	outcome := func(name string) (string, string) {
 		t.Helper()
 		var o []string
