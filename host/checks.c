@@ -209,7 +209,7 @@ bool host_check_run(rtloader_t *rt, struct host_check *check)
         .version = check->version,
         .source = check->source,
         .run = check->runs,
-        .status = check->cancelled ? "cancelled" : error != NULL ? "error" : "ok",
+        .status = atomic_load(&check->cancelled) ? "cancelled" : error != NULL ? "error" : "ok",
         .error = error,
         .duration_ms = duration,
         .warnings = warnings,
@@ -230,7 +230,7 @@ bool host_check_run(rtloader_t *rt, struct host_check *check)
 void host_check_cancel(rtloader_t *rt, struct host_check *check)
 {
     rtloader_gilstate_t gil = ensure_gil(rt);
-    check->cancelled = true;
+    atomic_store(&check->cancelled, true);
     cancel_check(rt, check->instance);
     if (has_error(rt)) {
         host_log(DATADOG_AGENT_WARNING, "check %s: %s", check->id, get_error(rt));

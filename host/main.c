@@ -12,6 +12,7 @@
 #include <getopt.h>
 #include <libgen.h>
 #include <limits.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -27,12 +28,12 @@
 #include "memstats.h"
 #include "rtloader_ext.h"
 #include "rtloader_mem.h"
+#include "children.h"
 #include "scheduler.h"
 #include "sender.h"
+#include "signals.h"
 
 enum exit_code { EXIT_OK = 0, EXIT_CHECK_FAILED = 1, EXIT_USAGE = 2, EXIT_CONFIG = 3, EXIT_RUNTIME = 4 };
-
-#define CANCEL_GRACE_S 5.0
 
 struct options {
     const char *command;
@@ -323,6 +324,12 @@ static int start(const struct options *o, struct runtime *r)
         fprintf(stderr, "rtloader: cannot start Python: %s\n", get_error(r->rt));
         return EXIT_RUNTIME;
     }
+    /* after init: Python's own SIGINT handler, installed there, must be replaced */
+    if (host_signals_start(r->cfg.shutdown_grace_period, &error) != 0) {
+        fprintf(stderr, "rtloader: %s\n", error != NULL ? error : "out of memory");
+        free(error);
+        return EXIT_RUNTIME;
+    }
     return EXIT_OK;
 }
 
@@ -369,6 +376,19 @@ static int load_checks(struct runtime *r, char **names, struct host_check **chec
     return status;
 }
 
+/*
+ * Threads stuck in a check (or its cancel()) after a stop still use the
+ * checks, the callbacks and the sender: nothing may be freed under them.
+ * Exit now, the processes the checks started killed.
+ */
+static void exit_leaving_threads(int status)
+{
+    host_children_kill(NULL);
+    fflush(stdout);
+    fflush(stderr);
+    _exit(status);
+}
+
 static int command_check(const struct options *o, struct runtime *r)
 {
     struct host_check *checks = NULL;
@@ -377,7 +397,11 @@ static int command_check(const struct options *o, struct runtime *r)
     char *names[] = {(char *)o->check_name, NULL};
     int status = load_checks(r, names, &checks, &count, &failures);
     if (status == EXIT_OK) {
-        failures += scheduler_run_times(r->rt, checks, count, o->times, o->interval);
+        bool threads_left = false;
+        failures += scheduler_run_times(r->rt, checks, count, o->times, o->interval, &threads_left);
+        if (threads_left) {
+            exit_leaving_threads(failures > 0 || count == 0 ? EXIT_CHECK_FAILED : EXIT_OK);
+        }
     }
     rtloader_gilstate_t gil = ensure_gil(r->rt);
     host_checks_free(r->rt, checks, count);
@@ -411,20 +435,17 @@ static int command_run(struct runtime *r)
     }
     struct scheduler_options options = {
         .workers = r->cfg.check_runners,
-        .cancel_grace_s = CANCEL_GRACE_S,
         .memstats = r->cfg.memtrack_enabled,
     };
-    bool workers_left = false;
-    int stopped_by = scheduler_run(r->rt, checks, count, &options, &workers_left);
-    if (stopped_by < 0) {
-        return EXIT_RUNTIME;
+    bool threads_left = false;
+    int stopped_by = scheduler_run(r->rt, checks, count, &options, &threads_left);
+    if (threads_left) {
+        exit_leaving_threads(stopped_by < 0 ? EXIT_RUNTIME : EXIT_OK);
     }
-    if (!workers_left) {
-        rtloader_gilstate_t gil = ensure_gil(r->rt);
-        host_checks_free(r->rt, checks, count);
-        release_gil(r->rt, gil);
-    }
-    return EXIT_OK;
+    rtloader_gilstate_t gil = ensure_gil(r->rt);
+    host_checks_free(r->rt, checks, count);
+    release_gil(r->rt, gil);
+    return stopped_by < 0 ? EXIT_RUNTIME : EXIT_OK;
 }
 
 static int command_info(struct runtime *r)
@@ -474,8 +495,20 @@ int main(int argc, char **argv)
     }
     setvbuf(stdout, NULL, _IOLBF, 0);
 
+    /*
+     * SIGINT/SIGTERM wait, blocked, until the host's handlers replace
+     * Python's (installed by init): one arriving meanwhile is then taken by
+     * the host, never by Python. Unblocked before any check runs, so nothing
+     * a check starts inherits the mask.
+     */
+    sigset_t stop_signals, previous_mask;
+    sigemptyset(&stop_signals);
+    sigaddset(&stop_signals, SIGINT);
+    sigaddset(&stop_signals, SIGTERM);
+    pthread_sigmask(SIG_BLOCK, &stop_signals, &previous_mask);
     struct runtime r = {0};
     int status = start(&o, &r);
+    pthread_sigmask(SIG_SETMASK, &previous_mask, NULL);
     if (status == EXIT_OK) {
         if (strcmp(o.command, "check") == 0) {
             status = command_check(&o, &r);
@@ -486,5 +519,6 @@ int main(int argc, char **argv)
         }
     }
     stop(&r, o.stats && status != EXIT_CONFIG && r.rt != NULL);
+    host_children_kill(NULL); /* whatever a check's own thread left running */
     return status;
 }
