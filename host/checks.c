@@ -217,7 +217,10 @@ bool host_check_run(rtloader_t *rt, struct host_check *check)
     sender_flush(&run);
     bool ok = error == NULL;
     if (!ok) {
-        host_log(DATADOG_AGENT_ERROR, "check %s failed: %s", check->id, error);
+        /* a cancelled run that raised (its command killed, say) is the stop, not a fault */
+        host_log(atomic_load(&check->cancelled) ? DATADOG_AGENT_INFO : DATADOG_AGENT_ERROR,
+                 "check %s %s: %s", check->id,
+                 atomic_load(&check->cancelled) ? "ended when cancelled" : "failed", error);
     }
     free(error);
     for (size_t i = 0; warnings != NULL && i < warning_count; i++) {

@@ -1,0 +1,87 @@
+"""Reports the signal state of every kind of process a check can start (issue 8, item 3).
+
+For each kind, metadata <kind> = {"SigBlk": hex, "SigIgn": hex, "SigCgt": hex}
+as read from the child's /proc/self/status, and terminate_* = what a
+terminated child reported.
+"""
+import json
+import multiprocessing
+import os
+import subprocess
+import sys
+
+import _util
+import h8sig_mpworker
+from datadog_checks.base import AgentCheck
+
+
+def masks(text):
+    out = {}
+    for line in text.splitlines():
+        key, _, value = line.partition(":")
+        if key in ("SigBlk", "SigIgn", "SigCgt"):
+            out[key] = value.strip()
+    return out
+
+
+def python_executable():
+    # the embedded interpreter's sys.executable may be another Python: use this version's
+    path = os.path.join(sys.base_exec_prefix, "bin", "python%d.%d" % sys.version_info[:2])
+    return path if os.path.exists(path) else sys.executable
+
+
+class SigStateCheck(AgentCheck):
+    def report(self, name, call):
+        try:
+            value = call()
+        except Exception as e:
+            value = {"exception": "%s: %s" % (type(e).__name__, e)}
+        self.set_metadata(name, json.dumps(value))
+
+    def forked(self):
+        r, w = os.pipe()
+        pid = os.fork()
+        if pid == 0:
+            os.close(r)
+            os.write(w, h8sig_mpworker.status(None).encode())
+            os._exit(0)
+        os.close(w)
+        chunks = []
+        while True:
+            chunk = os.read(r, 65536)
+            if not chunk:
+                break
+            chunks.append(chunk)
+        os.close(r)
+        os.waitpid(pid, 0)
+        return masks(b"".join(chunks).decode())
+
+    def pool(self, method):
+        ctx = multiprocessing.get_context(method)
+        if method != "fork":
+            ctx.set_executable(python_executable())
+        pool = ctx.Pool(2)
+        try:
+            return masks(pool.map(h8sig_mpworker.status, [0])[0])
+        finally:
+            pool.terminate()  # SIGTERM to the workers: hangs when they block it
+            pool.join()
+
+    def terminated(self):
+        p = subprocess.Popen(["sleep", "60"])
+        p.terminate()
+        try:
+            return {"returncode": p.wait(timeout=5)}
+        except subprocess.TimeoutExpired:
+            p.kill()
+            p.wait()
+            return {"returncode": "still running 5 s after terminate()"}
+
+    def check(self, instance):
+        self.report("subprocess", lambda: masks(subprocess.check_output(["cat", "/proc/self/status"]).decode()))
+        self.report("get_subprocess_output",
+                    lambda: masks(_util.get_subprocess_output(["cat", "/proc/self/status"], False)[0]))
+        self.report("os_fork", self.forked)
+        for method in ("fork", "spawn", "forkserver"):
+            self.report("multiprocessing_" + method, lambda: self.pool(method))
+        self.report("terminate_subprocess", self.terminated)
