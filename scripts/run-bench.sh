@@ -9,3 +9,6 @@ echo "== aggregator.submit_metric vs a no-op builtin"
 echo
 echo "== per-call API paths"
 "$build/bin/bench_api" "$root/bench/python" "$root/host/python"
+echo
+echo "== SQL obfuscator, go-sqllexer modes, vs a plain lexer pass"
+"$build/bin/bench_sqllexer"
