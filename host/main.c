@@ -374,6 +374,8 @@ static int load_checks(struct runtime *r, char **names, struct host_check **chec
         host_check_config_free(&cc);
     }
     release_gil(r->rt, gil);
+    /* a constructor may have called signal.signal() on this (main) thread: the host's handlers win */
+    host_signals_reinstall();
     return status;
 }
 

@@ -161,17 +161,22 @@ int host_signals_start(double grace_s, char **error)
         return -1;
     }
 
+    if (host_signals_reinstall() != 0) {
+        host_set_error(error, "cannot install the signal handlers: %s", strerror(errno));
+        return -1;
+    }
+    return 0;
+}
+
+int host_signals_reinstall(void)
+{
     /* SA_RESTART: a signal landing on a worker must not fail the check's read() or waitpid() */
     struct sigaction sa;
     memset(&sa, 0, sizeof(sa));
     sa.sa_handler = on_signal;
     sa.sa_flags = SA_RESTART;
     sigfillset(&sa.sa_mask); /* one at a time: the count decides first or second */
-    if (sigaction(SIGINT, &sa, NULL) != 0 || sigaction(SIGTERM, &sa, NULL) != 0) {
-        host_set_error(error, "cannot install the signal handlers: %s", strerror(errno));
-        return -1;
-    }
-    return 0;
+    return sigaction(SIGINT, &sa, NULL) == 0 && sigaction(SIGTERM, &sa, NULL) == 0 ? 0 : -1;
 }
 
 int host_signals_stop_fd(void)

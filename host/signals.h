@@ -36,6 +36,12 @@
  */
 int host_signals_start(double grace_s, char **error);
 
+/*
+ * Installs the handlers again: Python code on the main thread (a check's
+ * constructor calling signal.signal) may have replaced them. 0 or -1 (errno).
+ */
+int host_signals_reinstall(void);
+
 /* Readable (forever) once a stop was requested; -1 before host_signals_start. */
 int host_signals_stop_fd(void);
 

@@ -240,10 +240,13 @@ __attribute__((noreturn)) static void child_exec(const struct child_plan *p)
         err = errno;
     } else {
         /* only report_fd (close-on-exec) survives past 2 until exec */
-        if (p->report_fd > 3) {
-            close_range(3, (unsigned)p->report_fd - 1, 0);
+        bool closed = (p->report_fd == 3 || close_range(3, (unsigned)p->report_fd - 1, 0) == 0)
+                      && close_range((unsigned)p->report_fd + 1, ~0U, 0) == 0;
+        for (int fd = 3; !closed && fd < 65536; fd++) { /* kernels before 5.9 */
+            if (fd != p->report_fd) {
+                close(fd);
+            }
         }
-        close_range((unsigned)p->report_fd + 1, ~0U, 0);
         sigset_t none;
         sigemptyset(&none);
         sigprocmask(SIG_SETMASK, &none, NULL);

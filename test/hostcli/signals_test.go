@@ -173,6 +173,26 @@ func TestShutdownBoundedByGracePeriod(t *testing.T) {
 	}
 }
 
+// Item 2: a check that installs Python signal handlers in its constructor
+// (on the host's main thread, where Python allows it) does not take the
+// host's signals away.
+func TestCheckCannotTakeTheHostSignals(t *testing.T) {
+	tr := newTree(t, false)
+	tr.writeConfig("shutdown_grace_period: 2\n")
+	started := filepath.Join(tr.dir, "started")
+	tr.writeFile(filepath.Join(tr.confd, "h8sig_grabber.yaml"), "instances:\n  - started_file: "+quoted(started)+"\n")
+	p := startStopping(t, tr.dir, "run", "-c", tr.config, "--format", "json")
+	waitFile(t, p, started)
+	code, took := p.stop(syscall.SIGTERM, 10*time.Second)
+	if code != 0 || took > slack {
+		t.Errorf("exit code %d after %v, want 0 at once\n%s", code, took, p.dump())
+	}
+	run := one(t, runsOf(p.objects(), "h8sig_grabber"), "the run")
+	if run.str("status") != "cancelled" {
+		t.Errorf("run status %q, want cancelled", run.str("status"))
+	}
+}
+
 // Item 1: a second SIGINT/SIGTERM exits at once, whatever the grace period.
 func TestSecondSignalExitsAtOnce(t *testing.T) {
 	for _, second := range []syscall.Signal{syscall.SIGINT, syscall.SIGTERM} {
