@@ -223,11 +223,11 @@ struct child_plan {
 __attribute__((noreturn)) static void child_exec(const struct child_plan *p)
 {
     int err = 0;
-    setpgid(0, 0);
-    /* SIGKILLed with the thread that forked it; the parent may already be gone */
+    /* first: SIGKILLed with the thread that started it; the parent may already be gone */
     if (prctl(PR_SET_PDEATHSIG, SIGKILL) != 0 || getppid() != p->parent) {
         _exit(127);
     }
+    setpgid(0, 0);
     struct sigaction dfl;
     memset(&dfl, 0, sizeof(dfl));
     dfl.sa_handler = SIG_DFL;
