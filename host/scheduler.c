@@ -26,6 +26,8 @@
 
 /* The main thread gives up on running checks this long before the watchdog's deadline, to exit itself. */
 #define EXIT_MARGIN_S 0.2
+/* How long a cancel_check may take to return once the run it cancelled has ended. */
+#define CANCEL_RETURN_WAIT_S 0.25
 
 struct scheduler {
     rtloader_t *rt;
@@ -218,7 +220,24 @@ static bool cancel_and_drain(struct scheduler *s, struct host_check *checks, siz
         }
     }
     int left = s->active;
-    /* once the runs ended, a cancel() still busy (sleeping, say) is not waited for */
+    if (left == 0 && s->cancellers > 0) {
+        /* once the runs ended, a cancel() still busy (sleeping, say) gets a moment, not more */
+        struct timespec moment;
+        clock_gettime(CLOCK_MONOTONIC, &moment);
+        moment.tv_nsec += (long)(CANCEL_RETURN_WAIT_S * 1e9);
+        if (moment.tv_nsec >= 1000000000L) {
+            moment.tv_sec++;
+            moment.tv_nsec -= 1000000000L;
+        }
+        bool sooner = moment.tv_sec < deadline.tv_sec
+                      || (moment.tv_sec == deadline.tv_sec && moment.tv_nsec < deadline.tv_nsec);
+        while (s->cancellers > 0) {
+            if (pthread_cond_timedwait(&s->idle, &s->lock, sooner ? &moment : &deadline)
+                == ETIMEDOUT) {
+                break;
+            }
+        }
+    }
     bool all_done = left == 0 && s->cancellers == 0;
     pthread_mutex_unlock(&s->lock);
     if (left > 0) {
