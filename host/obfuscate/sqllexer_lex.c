@@ -1,10 +1,11 @@
 /* The go-sqllexer v0.2.4 lexer (spec obfuscation.md §3.2): splits raw bytes into tokens that
  * are offsets into the input; never allocates, never fails, never reads past src[len). */
+#include <pthread.h>
 #include <string.h>
 
 #include "sqllexer_internal.h"
 
-/* Keywords, upper case and sorted (strcmp order) for the binary search. */
+/* Keywords, upper case (sorted only for the reader). */
 typedef struct {
     const char *word;
     sqltok_type_t type;
@@ -40,28 +41,48 @@ static const keyword_t keywords[] = {
 #undef KW
 #define MAX_KEYWORD_LEN 13 /* STRAIGHT_JOIN */
 
+/* Keyword lookup is on the hot path (every word of every query): an open-addressing hash
+ * table over the upper-cased word, built once (pthread_once: immutable afterwards, so
+ * lock-free readers on any thread), instead of a binary search of string compares. */
+#define KEYWORD_SLOTS 512 /* a power of two, over 4x the keywords: probes stay short */
+static unsigned char keyword_slots[KEYWORD_SLOTS]; /* index + 1 into keywords; 0 = empty */
+static pthread_once_t keyword_once = PTHREAD_ONCE_INIT;
+
+static unsigned keyword_hash(const char *up, size_t n)
+{
+    unsigned h = 2166136261u;
+    for (size_t i = 0; i < n; i++) {
+        h = (h ^ (unsigned char)up[i]) * 16777619u;
+    }
+    return h & (KEYWORD_SLOTS - 1);
+}
+
+static void build_keyword_slots(void)
+{
+    for (size_t k = 0; k < sizeof keywords / sizeof keywords[0]; k++) {
+        unsigned i = keyword_hash(keywords[k].word, strlen(keywords[k].word));
+        while (keyword_slots[i] != 0) {
+            i = (i + 1) & (KEYWORD_SLOTS - 1);
+        }
+        keyword_slots[i] = (unsigned char)(k + 1);
+    }
+}
+
 static const keyword_t *find_keyword(const char *p, size_t n)
 {
-    char up[MAX_KEYWORD_LEN + 1];
+    char up[MAX_KEYWORD_LEN];
     if (n < 2 || n > MAX_KEYWORD_LEN) {
         return NULL;
     }
+    pthread_once(&keyword_once, build_keyword_slots);
     for (size_t i = 0; i < n; i++) {
         char c = p[i];
         up[i] = (c >= 'a' && c <= 'z') ? (char)(c - 'a' + 'A') : c;
     }
-    up[n] = '\0';
-    size_t lo = 0, hi = sizeof keywords / sizeof keywords[0];
-    while (lo < hi) {
-        size_t mid = lo + (hi - lo) / 2;
-        int c = strcmp(up, keywords[mid].word);
-        if (c == 0) {
-            return &keywords[mid];
-        }
-        if (c < 0) {
-            hi = mid;
-        } else {
-            lo = mid + 1;
+    for (unsigned i = keyword_hash(up, n); keyword_slots[i] != 0; i = (i + 1) & (KEYWORD_SLOTS - 1)) {
+        const keyword_t *kw = &keywords[keyword_slots[i] - 1];
+        if (strncmp(kw->word, up, n) == 0 && kw->word[n] == '\0') {
+            return kw;
         }
     }
     return NULL;

@@ -334,6 +334,70 @@ static void lexer_tokens(void **state)
     assert_int_equal(live_allocs, 0);
 }
 
+/* Every keyword of §3.2, in upper and lower case, gets its kind (and table indicators
+ * their flag); near misses stay identifiers. */
+static void keyword_kinds(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *words;
+        sqltok_type_t type;
+    } groups[] = {
+        {"SELECT INSERT DELETE CREATE ALTER DROP GRANT REVOKE COMMIT BEGIN TRUNCATE MERGE EXECUTE "
+         "EXEC EXPLAIN USE VACUUM JOIN UPDATE STRAIGHT_JOIN CLONE", SQLTOK_COMMAND},
+        {"ADD ALL AND ANY ASC BETWEEN BY CASE CHECK COLUMN CONSTRAINT DATABASE DECLARE DEFAULT "
+         "DESC DISTINCT ELSE END ESCAPE FOREIGN GROUP HAVING IN INDEX INNER IS KEY LATERAL LEFT "
+         "LIKE LIMIT NOT ON OR ORDER OUT OUTER PRIMARY REPLACE RETURNS RIGHT ROLLBACK ROWNUM SET "
+         "SOME TOP UNION UNIQUE VALUES VIEW WHERE CUBE ROLLUP LITERAL WINDOW ANALYZE ILIKE USING "
+         "ASSERTION DOMAIN CLUSTER COPY PLPGSQL TRIGGER TEMPORARY UNLOGGED RECURSIVE RETURNING "
+         "OFFSET OF SKIP IF FROM INTO TABLE EXISTS ONLY", SQLTOK_KEYWORD},
+        {"TRUE FALSE", SQLTOK_BOOLEAN},
+        {"NULL", SQLTOK_NULL},
+        {"PROCEDURE PROC", SQLTOK_PROC_INDICATOR},
+        {"WITH", SQLTOK_CTE_INDICATOR},
+        {"AS", SQLTOK_ALIAS_INDICATOR},
+        {"SELECTS SELEC AS_ ASX A NULLS PROCS _SELECT WITHX FROMM INTOX", SQLTOK_IDENT},
+    };
+    static const char *const indicators = " FROM INTO TABLE EXISTS ONLY JOIN UPDATE STRAIGHT_JOIN CLONE ";
+    size_t seen = 0;
+    for (size_t g = 0; g < sizeof groups / sizeof groups[0]; g++) {
+        const char *w = groups[g].words;
+        while (*w) {
+            size_t n = strcspn(w, " ");
+            char word[32], lower[32];
+            assert_true(n < sizeof word);
+            for (size_t i = 0; i < n; i++) {
+                word[i] = w[i];
+                lower[i] = (char)(w[i] >= 'A' && w[i] <= 'Z' ? w[i] - 'A' + 'a' : w[i]);
+            }
+            word[n] = lower[n] = '\0';
+            char padded[40];
+            snprintf(padded, sizeof padded, " %s ", word);
+            bool indicator = strstr(indicators, padded) != NULL;
+            const char *forms[] = {word, lower};
+            for (int f = 0; f < 2; f++) {
+                sqllexer_lexer_t lx;
+                sqltok_t tok;
+                sqllexer_lexer_init(&lx, forms[f], n, SQLLEXER_DBMS_GENERIC);
+                sqllexer_next(&lx, &tok);
+                if (tok.type != groups[g].type || tok.len != n || tok.table_indicator != indicator) {
+                    fprintf(stderr, "%s: kind %s, len %zu, indicator %d\n", forms[f],
+                            kind_name(tok.type), tok.len, tok.table_indicator);
+                    fail();
+                }
+            }
+            if (groups[g].type != SQLTOK_IDENT) {
+                seen++;
+            }
+            w += n;
+            while (*w == ' ') {
+                w++;
+            }
+        }
+    }
+    assert_int_equal(seen, 105); /* the whole keyword set of the spec */
+}
+
 /* ---- API and error paths ---- */
 static void dbms_names(void **state)
 {
@@ -504,7 +568,8 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(spec_vectors),   cmocka_unit_test(own_vectors),
-        cmocka_unit_test(lexer_tokens),   cmocka_unit_test(dbms_names),
+        cmocka_unit_test(lexer_tokens),   cmocka_unit_test(keyword_kinds),
+        cmocka_unit_test(dbms_names),
         cmocka_unit_test(bad_arguments),  cmocka_unit_test(embedded_nul),
         cmocka_unit_test(allocation_failures), cmocka_unit_test(output_bounds),
         cmocka_unit_test(threads),
