@@ -170,6 +170,9 @@ int host_signals_start(double grace_s, char **error)
 
 int host_signals_reinstall(void)
 {
+    if (wake_pipe[0] < 0) {
+        return 0; /* not started: someone else's handlers (a worker process's) stay */
+    }
     /* SA_RESTART: a signal landing on a worker must not fail the check's read() or waitpid() */
     struct sigaction sa;
     memset(&sa, 0, sizeof(sa));

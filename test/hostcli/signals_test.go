@@ -7,7 +7,6 @@ package hostcli
 
 import (
 	"encoding/json"
-	"fmt"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -26,8 +25,8 @@ func quoted(s string) string {
 	return string(data)
 }
 
-// waitFile polls until path exists, failing the test after runWarmup or when p exits first.
-func waitFile(t *testing.T, p *liveProcess, path string) {
+// waitLiveFile polls until path exists, failing the test after runWarmup or when p exits first.
+func waitLiveFile(t *testing.T, p *liveProcess, path string) {
 	t.Helper()
 	deadline := time.Now().Add(runWarmup)
 	for {
@@ -49,7 +48,7 @@ func waitFile(t *testing.T, p *liveProcess, path string) {
 // readPids waits for a file of space-separated pids (written atomically by the fixture).
 func readPids(t *testing.T, p *liveProcess, path string) []int {
 	t.Helper()
-	waitFile(t, p, path)
+	waitLiveFile(t, p, path)
 	data, err := os.ReadFile(path)
 	if err != nil {
 		t.Fatal(err)
@@ -69,19 +68,6 @@ func readPids(t *testing.T, p *liveProcess, path string) []int {
 		}
 	})
 	return pids
-}
-
-// alive tells whether pid still runs (a zombie waiting for its reaper counts as gone).
-func alive(pid int) bool {
-	data, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
-	if err != nil {
-		return false
-	}
-	text := string(data)
-	if i := strings.LastIndexByte(text, ')'); i >= 0 && i+2 < len(text) {
-		return text[i+2] != 'Z'
-	}
-	return true
 }
 
 // wantGone fails unless every pid is gone within 3 s.
@@ -147,7 +133,7 @@ func TestShutdownBoundedByGracePeriod(t *testing.T) {
 				args = []string{"check", c.check, "--config", tr.config, "--format", "json"}
 			}
 			p := startStopping(t, tr.dir, args...)
-			waitFile(t, p, started)
+			waitLiveFile(t, p, started)
 			code, took := p.stop(c.sig, 10*time.Second)
 			if code != 0 {
 				t.Errorf("exit code %d, want 0\n%s", code, p.dump())
@@ -182,7 +168,7 @@ func TestCheckCannotTakeTheHostSignals(t *testing.T) {
 	started := filepath.Join(tr.dir, "started")
 	tr.writeFile(filepath.Join(tr.confd, "h8sig_grabber.yaml"), "instances:\n  - started_file: "+quoted(started)+"\n")
 	p := startStopping(t, tr.dir, "run", "-c", tr.config, "--format", "json")
-	waitFile(t, p, started)
+	waitLiveFile(t, p, started)
 	code, took := p.stop(syscall.SIGTERM, 10*time.Second)
 	if code != 0 || took > slack {
 		t.Errorf("exit code %d after %v, want 0 at once\n%s", code, took, p.dump())
@@ -204,7 +190,7 @@ func TestSecondSignalExitsAtOnce(t *testing.T) {
 			tr.writeFile(filepath.Join(tr.confd, "stubborn.yaml"),
 				"instances:\n  - seconds: 60\n    started_file: "+quoted(started)+"\n")
 			p := startStopping(t, tr.dir, "run", "-c", tr.config, "--format", "json")
-			waitFile(t, p, started)
+			waitLiveFile(t, p, started)
 			if err := p.cmd.Process.Signal(syscall.SIGTERM); err != nil {
 				t.Fatal(err)
 			}
@@ -272,7 +258,7 @@ func TestSignalWhileLoading(t *testing.T) {
 	started := filepath.Join(tr.dir, "started")
 	tr.writeFile(filepath.Join(tr.confd, "h8sig_slow_init.yaml"), "instances:\n  - started_file: "+quoted(started)+"\n")
 	p := startStopping(t, tr.dir, "check", "h8sig_slow_init", "--config", tr.config, "--format", "json")
-	waitFile(t, p, started)
+	waitLiveFile(t, p, started)
 	_, took := p.stop(syscall.SIGINT, 10*time.Second)
 	if took > time.Second+slack {
 		t.Errorf("exit took %v, over the 1 s grace period", took)
