@@ -63,6 +63,27 @@ static void on_signal(int signo)
     errno = saved_errno;
 }
 
+/*
+ * Every signal is blocked across a fork: until the child's hook below has
+ * reset them, a SIGTERM meant for the child (Process.terminate() right
+ * after start) would run the host's handler in it and write to the pipe it
+ * shares with the host, stopping the host instead. Pending, it reaches the
+ * child once the defaults are back.
+ */
+static _Thread_local sigset_t mask_before_fork;
+
+static void before_fork(void)
+{
+    sigset_t all;
+    sigfillset(&all);
+    pthread_sigmask(SIG_SETMASK, &all, &mask_before_fork);
+}
+
+static void after_fork_in_parent(void)
+{
+    pthread_sigmask(SIG_SETMASK, &mask_before_fork, NULL);
+}
+
 /* In the child of a fork without exec: the host's handler and pipes mean nothing there. */
 static void in_forked_child(void)
 {
@@ -145,7 +166,7 @@ int host_signals_start(double grace_s, char **error)
     }
     /* the watchdog blocks in read(): only the handler's end must not block */
     fcntl(wake_pipe[0], F_SETFL, 0);
-    if (pthread_atfork(NULL, NULL, in_forked_child) != 0) {
+    if (pthread_atfork(before_fork, after_fork_in_parent, in_forked_child) != 0) {
         host_set_error(error, "cannot register the fork handler");
         return -1;
     }
