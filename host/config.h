@@ -36,6 +36,9 @@ struct host_config {
     int check_runners;
     double shutdown_grace_period;               /* seconds from SIGINT/SIGTERM to the exit */
     unsigned long long subprocess_output_limit; /* get_subprocess_output, per stream; 0: none */
+    char *openmetrics_listen;    /* "ADDR:PORT", NULL: no endpoint */
+    char *openmetrics_namespace; /* NULL: no prefix */
+    int openmetrics_stale_runs;  /* 0: the default */
 };
 
 /*
