@@ -187,7 +187,7 @@ func TestSecondSignalExitsAtOnce(t *testing.T) {
 			tr := newTree(t, false)
 			tr.writeConfig("shutdown_grace_period: 60\n")
 			started := filepath.Join(tr.dir, "started")
-			tr.writeFile(filepath.Join(tr.confd, "stubborn.yaml"),
+			tr.writeFile(filepath.Join(tr.confd, "stubborn_check.yaml"),
 				"instances:\n  - seconds: 60\n    started_file: "+quoted(started)+"\n")
 			p := startStopping(t, tr.dir, "run", "-c", tr.config, "--format", "json")
 			waitLiveFile(t, p, started)
