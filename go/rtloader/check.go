@@ -105,6 +105,15 @@ func CheckID(name, instanceJSON, initConfigJSON string) string {
 	return fmt.Sprintf("%s:%016x", name, h)
 }
 
+// noNUL refuses a string C would read only up to its NUL byte (a name cut
+// short there would load or configure something else than was asked).
+func noNUL(what, s string) error {
+	if strings.IndexByte(s, 0) >= 0 {
+		return fmt.Errorf("rtloader: the %s %q contains a NUL byte", what, s)
+	}
+	return nil
+}
+
 func canonical(doc string) (string, error) {
 	if strings.TrimSpace(doc) == "" {
 		return "{}", nil
@@ -120,8 +129,14 @@ func canonical(doc string) (string, error) {
 //
 // Ownership: the Check holds a Python reference until Release.
 // GIL: taken. Errors: *LoadError, a configuration that is not YAML/JSON,
-// ErrNotOpen, ErrClosed.
+// a name or provider with a NUL byte, ErrNotOpen, ErrClosed.
 func (l *Loader) Load(cfg CheckConfig) (*Check, error) {
+	if err := noNUL("check name", cfg.Name); err != nil {
+		return nil, err
+	}
+	if err := noNUL("provider", cfg.Provider); err != nil {
+		return nil, err
+	}
 	initJSON, err := canonical(cfg.InitConfig)
 	if err != nil {
 		return nil, fmt.Errorf("rtloader: init_config of %s: %w", cfg.Name, err)

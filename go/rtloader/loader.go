@@ -179,8 +179,11 @@ func currentHost() Host {
 // (init), the Agent's start-up order. The memory tracker and pymem
 // counters are set up before make3 and init when asked.
 //
-// Errors: make3's or init's message; ErrAlreadyOpened on any call after
-// the first in the process (also after Close: CPython cannot restart).
+// Errors: a path with a NUL byte, the AgentConfig's, make3's or init's
+// message; ErrAlreadyOpened on any call after the first that got past
+// make3 (also after Close: CPython cannot restart). An Open that failed
+// before (a bad AgentConfig, a home make3 refused) loaded no Python and
+// may be retried.
 // GIL: not held on return.
 func Open(opts Options) (*Loader, error) {
 	openMu.Lock()
@@ -188,8 +191,12 @@ func Open(opts Options) (*Loader, error) {
 	if openedOnce {
 		return nil, ErrAlreadyOpened
 	}
-	openedOnce = true
 
+	for _, s := range append([]string{opts.PythonHome, opts.PythonExe}, opts.PythonPaths...) {
+		if err := noNUL("path", s); err != nil {
+			return nil, err
+		}
+	}
 	agentConfig := "{}"
 	if opts.AgentConfig != "" {
 		var err error
@@ -222,6 +229,9 @@ func Open(opts Options) (*Loader, error) {
 		}
 		return nil, fmt.Errorf("rtloader: cannot load the Python backend: %s", msg)
 	}
+	// Only now is the process committed to this Python: a bad AgentConfig
+	// or a home make3 refused leaves Open free to be called again.
+	openedOnce = true
 	l := &Loader{rt: rt, host: opts.Host, agentConfig: agentConfig}
 	if l.host == nil {
 		l.host = BaseHost{}

@@ -124,6 +124,9 @@ func testMain(m *testing.M) int {
 	}
 	defer cache.Close()
 	host.BaseHost.Cache = cache
+	if !failedOpensCanBeRetried() {
+		return 1
+	}
 	loader, err = rtloader.Open(rtloader.Options{
 		PythonHome:  os.Getenv("RTLOADER_TEST_PYTHON_HOME"),
 		PythonPaths: []string{"testdata/checks.d", "../../host/python"},
@@ -139,6 +142,30 @@ func testMain(m *testing.M) int {
 		code = 1
 	}
 	return code
+}
+
+// failedOpensCanBeRetried: an Open refused before any Python was loaded
+// (agent configuration that does not parse, a home make3 rejects) returns
+// that error and leaves the process free to Open for real afterwards.
+func failedOpensCanBeRetried() bool {
+	ok := true
+	bad := []struct {
+		what string
+		opts rtloader.Options
+		want string
+	}{
+		{"bad AgentConfig", rtloader.Options{AgentConfig: "{unclosed: ["}, "agent config"},
+		{"NUL in a Python path", rtloader.Options{PythonPaths: []string{"testdata\x00/checks.d"}}, "NUL byte"},
+		{"missing PythonHome", rtloader.Options{PythonHome: "/nonexistent/python-home"}, "cannot load the Python backend"},
+	}
+	for _, b := range bad {
+		_, err := rtloader.Open(b.opts)
+		if err == nil || errors.Is(err, rtloader.ErrAlreadyOpened) || !strings.Contains(err.Error(), b.want) {
+			fmt.Fprintf(os.Stderr, "Open with a %s returned %v, want an error containing %q\n", b.what, err, b.want)
+			ok = false
+		}
+	}
+	return ok
 }
 
 // afterClose checks misuse once the loader is closed: every call is a Go

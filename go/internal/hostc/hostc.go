@@ -25,6 +25,8 @@ import "C"
 
 import (
 	"errors"
+	"fmt"
+	"strings"
 	"unsafe"
 )
 
@@ -41,6 +43,11 @@ func takeError(e *C.char, fallback string) error {
 // the text the C host hands to load_config and hashes into check ids. An
 // empty document gives "null".
 func ToJSON(text, name string) (string, error) {
+	// C would read the text only up to the NUL: refuse it as libyaml
+	// refuses other control characters, rather than parse a truncated text.
+	if i := strings.IndexByte(text, 0); i >= 0 {
+		return "", fmt.Errorf("%s:%d: a NUL byte is not allowed", name, strings.Count(text[:i], "\n")+1)
+	}
 	cText := C.CString(text)
 	defer C.free(unsafe.Pointer(cText))
 	cName := C.CString(name)
