@@ -109,6 +109,7 @@ import "C"
 import (
 	"errors"
 	"fmt"
+	"reflect"
 	"runtime"
 	"sync"
 	"unsafe"
@@ -179,7 +180,7 @@ func currentHost() Host {
 // (init), the Agent's start-up order. The memory tracker and pymem
 // counters are set up before make3 and init when asked.
 //
-// Errors: a path with a NUL byte, the AgentConfig's, make3's or init's
+// Errors: a path with a NUL byte, a nil pointer as Host, the AgentConfig's, make3's or init's
 // message; ErrAlreadyOpened on any call after the first that got past
 // make3 (also after Close: CPython cannot restart). An Open that failed
 // before (a bad AgentConfig, a home make3 refused) loaded no Python and
@@ -195,6 +196,13 @@ func Open(opts Options) (*Loader, error) {
 	for _, s := range append([]string{opts.PythonHome, opts.PythonExe}, opts.PythonPaths...) {
 		if err := noNUL("path", s); err != nil {
 			return nil, err
+		}
+	}
+	if opts.Host != nil {
+		// a typed nil (var h *MyHost; Options{Host: h}) would make every
+		// callback panic
+		if v := reflect.ValueOf(opts.Host); v.Kind() == reflect.Pointer && v.IsNil() {
+			return nil, fmt.Errorf("rtloader: Options.Host is a nil %T", opts.Host)
 		}
 	}
 	agentConfig := "{}"

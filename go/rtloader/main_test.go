@@ -156,6 +156,7 @@ func failedOpensCanBeRetried() bool {
 	}{
 		{"bad AgentConfig", rtloader.Options{AgentConfig: "{unclosed: ["}, "agent config"},
 		{"NUL in a Python path", rtloader.Options{PythonPaths: []string{"testdata\x00/checks.d"}}, "NUL byte"},
+		{"nil *recorder as Host", rtloader.Options{Host: (*recorder)(nil)}, "Options.Host is a nil *rtloader_test.recorder"},
 		{"missing PythonHome", rtloader.Options{PythonHome: "/nonexistent/python-home"}, "cannot load the Python backend"},
 	}
 	for _, b := range bad {

@@ -46,6 +46,9 @@ func TestOddConfigurations(t *testing.T) {
 	if _, err := rtloader.ConfigToJSON("a: 1\x00"); err == nil {
 		t.Error("ConfigToJSON accepted a NUL byte")
 	}
+	if _, _, err := rtloader.LoadConfigs("../../examples/conf.d", "load_avg\x00x"); err == nil || !strings.Contains(err.Error(), "NUL byte") {
+		t.Errorf("LoadConfigs with a NUL in the name: %v", err)
+	}
 	huge := strings.Repeat("x", 4<<20)
 	c := load(t, rtloader.CheckConfig{Name: "gohost_probe", Instance: "value: 5\nbig: " + huge + "\n"})
 	if err := c.Run(); err != nil {
@@ -99,4 +102,32 @@ func TestOneCheckFromManyGoroutines(t *testing.T) {
 		t.Errorf("Run after the race's Release: %v", err)
 	}
 	balanced(t)
+}
+
+// The persistent cache refuses keys and values C would read cut short at a
+// NUL byte: "k\x00x" would otherwise overwrite the entry "k".
+func TestCacheRefusesNUL(t *testing.T) {
+	cache, err := rtloader.OpenCache(t.TempDir(), 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer cache.Close()
+	if err := cache.Write("nul_check:k", "kept"); err != nil {
+		t.Fatal(err)
+	}
+	if err := cache.Write("nul_check:k\x00x", "clobbered"); err == nil || !strings.Contains(err.Error(), "NUL byte") {
+		t.Errorf("Write with a NUL in the key: %v", err)
+	}
+	if err := cache.Write("nul_check:v", "a\x00b"); err == nil {
+		t.Error("Write with a NUL in the value succeeded")
+	}
+	if _, err := cache.Read("nul_check:k\x00x"); err == nil {
+		t.Error("Read with a NUL in the key succeeded")
+	}
+	if v, err := cache.Read("nul_check:k"); err != nil || v != "kept" {
+		t.Errorf("Read: %q, %v", v, err)
+	}
+	if _, err := rtloader.OpenCache("run\x00path", 0); err == nil {
+		t.Error("OpenCache with a NUL in the path succeeded")
+	}
 }
