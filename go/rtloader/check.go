@@ -222,6 +222,11 @@ func (l *Loader) instantiate(klass *C.rtloader_pyobject_t, name, initJSON, instJ
 
 // use runs f with the check's object under the GIL; ErrReleased once released.
 func (c *Check) use(f func(obj *C.rtloader_pyobject_t) error) error {
+	return c.useAdmitted(false, f)
+}
+
+// useAdmitted is use; cancel admits the call while the Loader is closing.
+func (c *Check) useAdmitted(cancel bool, f func(obj *C.rtloader_pyobject_t) error) error {
 	if c == nil {
 		return ErrReleased
 	}
@@ -230,7 +235,11 @@ func (c *Check) use(f func(obj *C.rtloader_pyobject_t) error) error {
 	if c.released {
 		return ErrReleased
 	}
-	return c.l.withGIL(func() error { return f(c.obj) })
+	enter := c.l.enter
+	if cancel {
+		enter = c.l.enterCancel
+	}
+	return c.l.withGILAdmitted(enter, func() error { return f(c.obj) })
 }
 
 // Run calls check.run() once. Returns nil on success, a *PythonError with
@@ -272,10 +281,12 @@ func (c *Check) Warnings() ([]string, error) {
 
 // Cancel calls check.cancel() (the default sets self.cancelled; a run in
 // progress on another goroutine goes on until it checks). GIL: taken, so
-// it waits for the running check to let go of it. Errors: *PythonError
-// when cancel() raised, ErrReleased.
+// it waits for the running check to let go of it. Also works while Close
+// waits for the running checks (so that it can return). Errors:
+// *PythonError when cancel() raised, ErrReleased, ErrClosed once Close
+// has returned.
 func (c *Check) Cancel() error {
-	return c.use(func(obj *C.rtloader_pyobject_t) error {
+	return c.useAdmitted(true, func(obj *C.rtloader_pyobject_t) error {
 		C.cancel_check(c.l.rt, obj)
 		if C.has_error(c.l.rt) == 1 {
 			return &PythonError{Op: "cancel", Message: c.l.takeError()}
