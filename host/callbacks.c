@@ -192,7 +192,11 @@ static void get_subprocess_output(char **argv, char **env, char **out, char **er
 {
     struct host_subprocess_result result = {0};
     char *error = NULL;
-    if (host_subprocess_run(argv, env, 0, &result, &error) != 0) {
+    size_t limit = config->subprocess_output_limit == 0 ? HOST_SUBPROCESS_UNLIMITED
+                   : config->subprocess_output_limit > HOST_SUBPROCESS_UNLIMITED
+                       ? HOST_SUBPROCESS_UNLIMITED
+                       : (size_t)config->subprocess_output_limit;
+    if (host_subprocess_run(argv, env, limit, &result, &error) != 0) {
         *exception = host_adopt(error != NULL ? error : strdup("cannot run the command"));
         return;
     }
