@@ -2,7 +2,7 @@ package hostcli
 
 // Issue 8, items 1-4: bounded shutdown, Ctrl-C in every command, clean
 // child processes, subprocesses owned by the host. The fixture checks are
-// testdata/checks.d/h8sig_*.py. Every wait is bounded by a short
+// testdata/checks.d/sigtest_*_check.py. Every wait is bounded by a short
 // shutdown_grace_period so that these tests stay fast.
 
 import (
@@ -116,10 +116,10 @@ func TestShutdownBoundedByGracePeriod(t *testing.T) {
 		sig                  syscall.Signal
 		graceful             bool // the run itself ends: reported as cancelled
 	}{
-		{"blocking cancel/run", "h8sig_slow_cancel", "run", syscall.SIGTERM, true},
-		{"blocking cancel/check", "h8sig_slow_cancel", "check", syscall.SIGINT, true},
-		{"GIL held/run", "h8sig_gil_hog", "run", syscall.SIGINT, false},
-		{"GIL held/check", "h8sig_gil_hog", "check", syscall.SIGTERM, false},
+		{"blocking cancel/run", "sigtest_slow_cancel_check", "run", syscall.SIGTERM, true},
+		{"blocking cancel/check", "sigtest_slow_cancel_check", "check", syscall.SIGINT, true},
+		{"GIL held/run", "sigtest_gil_hog_check", "run", syscall.SIGINT, false},
+		{"GIL held/check", "sigtest_gil_hog_check", "check", syscall.SIGTERM, false},
 	}
 	for _, c := range cases {
 		c := c
@@ -166,14 +166,14 @@ func TestCheckCannotTakeTheHostSignals(t *testing.T) {
 	tr := newTree(t, false)
 	tr.writeConfig("shutdown_grace_period: 2\n")
 	started := filepath.Join(tr.dir, "started")
-	tr.writeFile(filepath.Join(tr.confd, "h8sig_grabber.yaml"), "instances:\n  - started_file: "+quoted(started)+"\n")
+	tr.writeFile(filepath.Join(tr.confd, "sigtest_grabber_check.yaml"), "instances:\n  - started_file: "+quoted(started)+"\n")
 	p := startStopping(t, tr.dir, "run", "-c", tr.config, "--format", "json")
 	waitLiveFile(t, p, started)
 	code, took := p.stop(syscall.SIGTERM, 10*time.Second)
 	if code != 0 || took > slack {
 		t.Errorf("exit code %d after %v, want 0 at once\n%s", code, took, p.dump())
 	}
-	run := one(t, runsOf(p.objects(), "h8sig_grabber"), "the run")
+	run := one(t, runsOf(p.objects(), "sigtest_grabber_check"), "the run")
 	if run.str("status") != "cancelled" {
 		t.Errorf("run status %q, want cancelled", run.str("status"))
 	}
@@ -220,10 +220,10 @@ func TestCheckCommandStopsOnSignal(t *testing.T) {
 		t.Run(sig.String(), func(t *testing.T) {
 			tr := newTree(t, false)
 			tr.writeConfig("shutdown_grace_period: 2\n")
-			tr.writeFile(filepath.Join(tr.confd, "h8sig_napper.yaml"), "instances:\n  - {}\n")
-			p := startStopping(t, tr.dir, "check", "h8sig_napper", "--config", tr.config, "--format", "json",
+			tr.writeFile(filepath.Join(tr.confd, "sigtest_napper_check.yaml"), "instances:\n  - {}\n")
+			p := startStopping(t, tr.dir, "check", "sigtest_napper_check", "--config", tr.config, "--format", "json",
 				"--times", "100", "--interval", "0.5")
-			p.waitFor("the first run", runWarmup, func(objs []obj) bool { return len(runsOf(objs, "h8sig_napper")) >= 1 })
+			p.waitFor("the first run", runWarmup, func(objs []obj) bool { return len(runsOf(objs, "sigtest_napper_check")) >= 1 })
 			time.Sleep(900 * time.Millisecond) // 0.5 s of interval, then 0.4 s into the 1 s run 2
 			code, took := p.stop(sig, 10*time.Second)
 			if code != 0 {
@@ -232,7 +232,7 @@ func TestCheckCommandStopsOnSignal(t *testing.T) {
 			if took > 2*time.Second+slack {
 				t.Errorf("exit took %v", took)
 			}
-			runs := runsOf(p.objects(), "h8sig_napper")
+			runs := runsOf(p.objects(), "sigtest_napper_check")
 			if len(runs) < 1 || len(runs) > 3 {
 				t.Fatalf("want the runs up to the signal, got %d\n%s", len(runs), p.dump())
 			}
@@ -256,8 +256,8 @@ func TestSignalWhileLoading(t *testing.T) {
 	tr := newTree(t, false)
 	tr.writeConfig("shutdown_grace_period: 1\n")
 	started := filepath.Join(tr.dir, "started")
-	tr.writeFile(filepath.Join(tr.confd, "h8sig_slow_init.yaml"), "instances:\n  - started_file: "+quoted(started)+"\n")
-	p := startStopping(t, tr.dir, "check", "h8sig_slow_init", "--config", tr.config, "--format", "json")
+	tr.writeFile(filepath.Join(tr.confd, "sigtest_slow_init_check.yaml"), "instances:\n  - started_file: "+quoted(started)+"\n")
+	p := startStopping(t, tr.dir, "check", "sigtest_slow_init_check", "--config", tr.config, "--format", "json")
 	waitLiveFile(t, p, started)
 	_, took := p.stop(syscall.SIGINT, 10*time.Second)
 	if took > time.Second+slack {
@@ -283,8 +283,8 @@ func TestChildProcessesStartClean(t *testing.T) {
 	}
 	verify := func(t *testing.T, objs []obj, dump string) {
 		t.Helper()
-		meta := where(objs, "metadata", "h8sig_sigstate")
-		runs := runsOf(objs, "h8sig_sigstate")
+		meta := where(objs, "metadata", "sigtest_sigstate_check")
+		runs := runsOf(objs, "sigtest_sigstate_check")
 		if len(runs) == 0 {
 			t.Fatalf("no run\n%s", dump)
 		}
@@ -346,21 +346,21 @@ func TestChildProcessesStartClean(t *testing.T) {
 
 	t.Run("check", func(t *testing.T) {
 		tr := newTree(t, false)
-		tr.writeFile(filepath.Join(tr.confd, "h8sig_sigstate.yaml"), "instances:\n  - {}\n")
-		r := run(t, tr.dir, "check", "h8sig_sigstate", "--config", tr.config, "--format", "json",
+		tr.writeFile(filepath.Join(tr.confd, "sigtest_sigstate_check.yaml"), "instances:\n  - {}\n")
+		r := run(t, tr.dir, "check", "sigtest_sigstate_check", "--config", tr.config, "--format", "json",
 			"--times", "3", "--interval", "0")
 		wantCode(t, r, 0)
 		verify(t, r.lines(t), r.String())
-		if n := len(runsOf(r.lines(t), "h8sig_sigstate")); n != 3 {
+		if n := len(runsOf(r.lines(t), "sigtest_sigstate_check")); n != 3 {
 			t.Errorf("%d runs, want 3", n)
 		}
 	})
 	t.Run("run", func(t *testing.T) {
 		tr := newTree(t, false)
 		tr.writeConfig("shutdown_grace_period: 2\n")
-		tr.writeFile(filepath.Join(tr.confd, "h8sig_sigstate.yaml"), "instances:\n  - min_collection_interval: 1\n")
+		tr.writeFile(filepath.Join(tr.confd, "sigtest_sigstate_check.yaml"), "instances:\n  - min_collection_interval: 1\n")
 		p := startStopping(t, tr.dir, "run", "-c", tr.config, "--format", "json")
-		p.waitFor("two runs", runWarmup, func(objs []obj) bool { return len(runsOf(objs, "h8sig_sigstate")) >= 2 })
+		p.waitFor("two runs", runWarmup, func(objs []obj) bool { return len(runsOf(objs, "sigtest_sigstate_check")) >= 2 })
 		code, _ := p.stop(syscall.SIGTERM, 10*time.Second)
 		if code != 0 {
 			t.Errorf("exit code %d\n%s", code, p.dump())
@@ -387,10 +387,10 @@ func TestSubprocessesOwnedByHost(t *testing.T) {
 			tr := newTree(t, false)
 			tr.writeConfig("shutdown_grace_period: 3\n")
 			pidFile := filepath.Join(tr.dir, "pids")
-			tr.writeFile(filepath.Join(tr.confd, "h8sig_stuck_subproc.yaml"), "instances:\n  - pid_file: "+quoted(pidFile)+"\n")
+			tr.writeFile(filepath.Join(tr.confd, "sigtest_stuck_subproc_check.yaml"), "instances:\n  - pid_file: "+quoted(pidFile)+"\n")
 			args := []string{"run", "-c", tr.config, "--format", "json"}
 			if command == "check" {
-				args = []string{"check", "h8sig_stuck_subproc", "--config", tr.config, "--format", "json"}
+				args = []string{"check", "sigtest_stuck_subproc_check", "--config", tr.config, "--format", "json"}
 			}
 			p := startStopping(t, tr.dir, args...)
 			pids := readPids(t, p, pidFile)
@@ -405,11 +405,11 @@ func TestSubprocessesOwnedByHost(t *testing.T) {
 				t.Errorf("exit took %v: the cancelled run should end as soon as its command is killed", took)
 			}
 			wantGone(t, "after the stop", pids)
-			run := one(t, runsOf(p.objects(), "h8sig_stuck_subproc"), "the cancelled run")
+			run := one(t, runsOf(p.objects(), "sigtest_stuck_subproc_check"), "the cancelled run")
 			if run.str("status") != "cancelled" {
 				t.Errorf("run status %q, want cancelled", run.str("status"))
 			}
-			meta := withField(where(p.objects(), "metadata", "h8sig_stuck_subproc"), "name", "subprocess_error")
+			meta := withField(where(p.objects(), "metadata", "sigtest_stuck_subproc_check"), "name", "subprocess_error")
 			if len(meta) != 1 || !strings.Contains(meta[0].str("value"), "cancelled") {
 				t.Errorf("the check should learn why its command ended: %v", meta)
 			}
@@ -422,7 +422,7 @@ func TestSubprocessesOwnedByHost(t *testing.T) {
 	t.Run("host SIGKILLed", func(t *testing.T) {
 		tr := newTree(t, false)
 		pidFile := filepath.Join(tr.dir, "pids")
-		tr.writeFile(filepath.Join(tr.confd, "h8sig_stuck_subproc.yaml"),
+		tr.writeFile(filepath.Join(tr.confd, "sigtest_stuck_subproc_check.yaml"),
 			"instances:\n  - pid_file: "+quoted(pidFile)+"\n    exec_only: true\n")
 		p := startStopping(t, tr.dir, "run", "-c", tr.config, "--format", "json")
 		pids := readPids(t, p, pidFile)
@@ -438,19 +438,19 @@ func TestSubprocessesOwnedByHost(t *testing.T) {
 // 1 GiB, so 17 MiB passes where 16 MiB used to be the end), named in the error.
 func TestSubprocessOutputLimitSetting(t *testing.T) {
 	tr := newTree(t, false)
-	tr.writeFile(filepath.Join(tr.confd, "h8sig_bigout.yaml"), "instances:\n  - bytes: 17825792\n")
-	r := run(t, tr.dir, "check", "h8sig_bigout", "--config", tr.config, "--format", "json")
+	tr.writeFile(filepath.Join(tr.confd, "sigtest_bigout_check.yaml"), "instances:\n  - bytes: 17825792\n")
+	r := run(t, tr.dir, "check", "sigtest_bigout_check", "--config", tr.config, "--format", "json")
 	wantCode(t, r, 0)
-	length := one(t, withField(where(r.lines(t), "metric", "h8sig_bigout"), "name", "bigout.length"), "bigout.length")
+	length := one(t, withField(where(r.lines(t), "metric", "sigtest_bigout_check"), "name", "bigout.length"), "bigout.length")
 	if length.num("value") != 17825792 {
 		t.Errorf("read %v bytes, want 17825792", length.num("value"))
 	}
 
 	tr.writeConfig("subprocess_output_limit: 1000\n")
-	tr.writeFile(filepath.Join(tr.confd, "h8sig_bigout.yaml"), "instances:\n  - bytes: 1001\n")
-	r = run(t, tr.dir, "check", "h8sig_bigout", "--config", tr.config, "--format", "json")
+	tr.writeFile(filepath.Join(tr.confd, "sigtest_bigout_check.yaml"), "instances:\n  - bytes: 1001\n")
+	r = run(t, tr.dir, "check", "sigtest_bigout_check", "--config", tr.config, "--format", "json")
 	wantCode(t, r, 1)
-	failed := one(t, runsOf(r.lines(t), "h8sig_bigout"), "the run")
+	failed := one(t, runsOf(r.lines(t), "sigtest_bigout_check"), "the run")
 	wantContains(t, "run error", failed.str("error"), "exceeded the limit of 1000 bytes (setting subprocess_output_limit)")
 }
 

@@ -1,4 +1,4 @@
-"""Functions for the child processes of h8sig_sigstate (importable without the Agent's modules)."""
+"""Functions for the child processes of sigtest_sigstate_check (importable without the Agent's modules)."""
 import os
 import time
 

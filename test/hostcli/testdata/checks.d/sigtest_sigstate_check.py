@@ -12,7 +12,7 @@ import sys
 import time
 
 import _util
-import h8sig_mpworker
+import sigtest_mpworker_check
 from datadog_checks.base import AgentCheck
 
 
@@ -44,7 +44,7 @@ class SigStateCheck(AgentCheck):
         pid = os.fork()
         if pid == 0:
             os.close(r)
-            os.write(w, h8sig_mpworker.status().encode())
+            os.write(w, sigtest_mpworker_check.status().encode())
             os._exit(0)
         os.close(w)
         chunks = []
@@ -69,7 +69,7 @@ class SigStateCheck(AgentCheck):
     def child(self, method):
         ctx = self.context(method)
         parent, child = ctx.Pipe(duplex=False)
-        p = ctx.Process(target=h8sig_mpworker.send_status, args=(child,))
+        p = ctx.Process(target=sigtest_mpworker_check.send_status, args=(child,))
         p.start()
         child.close()
         try:
@@ -84,7 +84,7 @@ class SigStateCheck(AgentCheck):
 
     def terminated_child(self, method):
         # Pool.terminate() is this on every worker: it hangs when SIGTERM is blocked in them
-        p = self.context(method).Process(target=h8sig_mpworker.nap)
+        p = self.context(method).Process(target=sigtest_mpworker_check.nap)
         p.start()
         time.sleep(0.2)
         p.terminate()
