@@ -304,8 +304,10 @@ static int resolve_isolation(const struct options *o, const struct host_config *
     const struct value *mode = value_get(cfg->root, "check_isolation");
     const struct value *count = value_get(cfg->root, "check_workers");
     const struct value *limit = value_get(cfg->root, "worker_rss_limit");
-    if (limit != NULL && (limit->type != VALUE_INT || limit->u.integer < 0)) {
-        fprintf(stderr, "rtloader: configuration error: %s:%d: worker_rss_limit must be a whole number of MiB (0: none)\n",
+    /* the bound keeps the limit in bytes within a long long */
+    if (limit != NULL
+        && (limit->type != VALUE_INT || limit->u.integer < 0 || limit->u.integer > (1LL << 30))) {
+        fprintf(stderr, "rtloader: configuration error: %s:%d: worker_rss_limit must be a whole number of MiB from 0 (none) to 1073741824\n",
                 cfg->path != NULL ? cfg->path : "", limit->line);
         return EXIT_CONFIG;
     }

@@ -377,10 +377,12 @@ func TestIsolationSettings(t *testing.T) {
 	wantCode(t, r, 2)
 	r = tr.check("crash_check", "--workers", "0")
 	wantCode(t, r, 2)
-	tr.writeConfig("worker_rss_limit: lots\n")
-	r = tr.check("crash_check")
-	wantCode(t, r, 3)
-	wantContains(t, "stderr", r.stderr, "worker_rss_limit must be")
+	for _, bad := range []string{"lots", "-1", "9223372036854775807"} {
+		tr.writeConfig("worker_rss_limit: " + bad + "\n")
+		r = tr.check("crash_check")
+		wantCode(t, r, 3)
+		wantContains(t, "stderr", r.stderr, "worker_rss_limit must be")
+	}
 }
 
 // `run` in worker processes: a check that exits on every run is reported,
