@@ -9,6 +9,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "agent_defaults.h"
 #include "callbacks.h"
 #include "error.h"
 #include "log.h"
@@ -81,9 +82,14 @@ static void get_host_tags(char **out)
     *out = host_adopt(strbuf_take(&b));
 }
 
+/* The user's value, else the Agent's default (agent_defaults.c), else none.
+ * A key set to null counts as unset, as in the Agent (its defaults layer answers). */
 static void get_config(char *key, char **out)
 {
     const struct value *v = key != NULL ? value_get_path(config->root, key) : NULL;
+    if (v == NULL || v->type == VALUE_NULL) {
+        v = host_agent_default(key);
+    }
     *out = v != NULL ? host_adopt(value_to_json(v)) : NULL;
 }
 

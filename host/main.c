@@ -256,8 +256,18 @@ static int start(const struct options *o, struct runtime *r)
         free(r->cfg.python_home);
         r->cfg.python_home = strdup(o->python_home);
     }
-    host_log_set_level(o->log_level != NULL ? host_log_level_from_name(o->log_level)
-                                            : r->cfg.log_level);
+    if (o->log_level != NULL) {
+        /* the level for everything: the host's lines, get_config('log_level') and so the
+         * Python logging level the base class sets from it (the last key of a map wins) */
+        r->cfg.log_level = host_log_level_from_name(o->log_level);
+        struct value *level = value_new_string(o->log_level, 0);
+        if (level == NULL || !value_append(r->cfg.root, "log_level", level)) {
+            value_free(level);
+            fprintf(stderr, "rtloader: out of memory\n");
+            return EXIT_RUNTIME;
+        }
+    }
+    host_log_set_level(r->cfg.log_level);
     if (r->cfg.c_core_dump || r->cfg.c_stacktrace_collection) {
         if (!handle_crashes(r->cfg.c_core_dump, r->cfg.c_stacktrace_collection, &error)) {
             host_log(DATADOG_AGENT_WARNING,

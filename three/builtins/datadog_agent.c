@@ -19,6 +19,7 @@
 #include "headers.h"
 #include "hoststr.h"
 #include "strconv.h"
+#include "strview.h"
 #include "tags.h"
 
 /* Shared body of the four "out: string" getters: str, or None for NULL / no callback. */
@@ -155,24 +156,18 @@ static PyObject *datadog_agent_set_check_metadata(PyObject *self, PyObject *args
 }
 
 /*
- * A str usable as a C string: encodable and without embedded NUL (which
- * would truncate it silently). Returns a pointer borrowed from `obj`, or
- * NULL with no Python error pending.
+ * A str (or UTF-8 bytes, as upstream's as_string) usable as a C string:
+ * encodable and without embedded NUL (which would truncate it silently).
+ * Returns a pointer borrowed from `obj`, or NULL with no Python error pending.
  */
 static const char *datadog_agent_c_string(PyObject *obj /* borrowed, may be NULL */)
 {
-    Py_ssize_t len = 0;
-    const char *s;
-
-    if (obj == NULL || !PyUnicode_Check(obj)) {
-        return NULL;
-    }
-    s = PyUnicode_AsUTF8AndSize(obj, &len);
-    if (s == NULL) {
+    const char *s = NULL;
+    if (c_string_view(obj, &s, NULL) < 0) {
         PyErr_Clear();
         return NULL;
     }
-    return memchr(s, '\0', (size_t)len) == NULL ? s : NULL;
+    return s;
 }
 
 /*
