@@ -204,7 +204,7 @@ func TestCheckIDStableAcrossInvocations(t *testing.T) {
 // Table format (the default) prints a header per run and the metric names.
 func TestCheckWorkingTable(t *testing.T) {
 	tr := newTree(t, true)
-	r := run(t, tr.dir, "check", "working", "-c", tr.confd, "--config", tr.config)
+	r := run(t, tr.dir, "check", "working", "--confd", tr.confd, "--config", tr.config)
 	wantCode(t, r, 0)
 	for _, want := range []string{
 		"=== working [working:", "run 1: ok", "version 2.5.1",
