@@ -248,18 +248,32 @@ static PyObject *datadog_agent_set_external_tags(PyObject *self, PyObject *args)
 static PyObject *datadog_agent_write_persistent_cache(PyObject *self, PyObject *args)
 {
     cb_write_persistent_cache_t cb = three_callbacks.write_persistent_cache;
+    rtloader_cb_write_persistent_cache_checked_t checked
+        = three_callbacks.write_persistent_cache_checked;
     const char *key = NULL, *value = NULL; /* borrowed: args keeps them alive unlocked */
+    char *error = NULL;                    /* host-owned */
 
     (void)self;
-    if (cb == NULL) {
+    if (cb == NULL && checked == NULL) {
         Py_RETURN_NONE;
     }
     if (!PyArg_ParseTuple(args, "ss", &key, &value)) {
         return NULL;
     }
     Py_BEGIN_ALLOW_THREADS
-    cb((char *)key, (char *)value); /* may write to disk */
+    /* may write to disk */
+    if (checked != NULL) {
+        error = checked((char *)key, (char *)value);
+    } else {
+        cb((char *)key, (char *)value);
+    }
     Py_END_ALLOW_THREADS
+    if (error != NULL) {
+        /* the host's own rtloader_ext.h callback: a failed write raises in the check */
+        PyErr_SetString(PyExc_RuntimeError, error);
+        cgo_free(error);
+        return NULL;
+    }
     Py_RETURN_NONE;
 }
 
