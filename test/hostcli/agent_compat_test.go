@@ -6,6 +6,7 @@ package hostcli
 
 import (
 	"encoding/json"
+	"fmt"
 	"strings"
 	"testing"
 )
@@ -222,4 +223,34 @@ func TestNamespacePrefix(t *testing.T) {
 		one(t, withField(metrics, "name", name), name)
 	}
 	one(t, withField(where(objs, "service_check", "e2e_namespaced"), "name", "e2e_ns.sc"), "namespaced sc")
+}
+
+// A 189-character URL in a cache key round-trips (across processes too), and
+// a write the host refuses raises in the check instead of being only logged.
+func TestPersistentCacheLongKeysAndFailedWrites(t *testing.T) {
+	tr := newTree(t, true)
+	probe := func() map[string]interface{} {
+		t.Helper()
+		r := tr.check("e2e_cache_keys")
+		wantCode(t, r, 0)
+		md := one(t, withField(where(r.lines(t), "metadata", "e2e_cache_keys"), "name", "cache"), "cache probe")
+		var got map[string]interface{}
+		if err := json.Unmarshal([]byte(md.str("value")), &got); err != nil {
+			t.Fatalf("%v\n%s", err, r)
+		}
+		return got
+	}
+	first := probe()
+	if first["url_len"] != 189.0 || first["previous"] != "" || first["read_back"] != "run-after:" {
+		t.Errorf("first run: %v, want a 189-char URL, previous \"\" and read_back \"run-after:\"", first)
+	}
+	second := probe()
+	if second["previous"] != "run-after:" || second["read_back"] != "run-after:run-after:" {
+		t.Errorf("second run: %v, want the first run's value back", second)
+	}
+	tooBig, _ := first["too_big"].([]interface{})
+	if len(tooBig) != 2 || tooBig[0] != "RuntimeError" ||
+		!strings.Contains(fmt.Sprint(tooBig[1]), "exceeds the persistent cache limit of 4194304 bytes") {
+		t.Errorf("an over-limit write: %v, want RuntimeError naming the limit", first["too_big"])
+	}
 }
