@@ -46,7 +46,7 @@ static bool utf8_valid(const unsigned char *s, Py_ssize_t len)
     return true;
 }
 
-int c_string_view(PyObject *obj, const char **out, Py_ssize_t *len)
+int c_string_view_slow(PyObject *obj, const char **out, Py_ssize_t *len)
 {
     Py_ssize_t n = 0;
     const char *s = NULL;
@@ -57,7 +57,6 @@ int c_string_view(PyObject *obj, const char **out, Py_ssize_t *len)
     }
     if (PyUnicode_Check(obj)) {
         if (PyUnicode_IS_COMPACT_ASCII(obj)) {
-            /* the common case: ASCII data is its own UTF-8, no call needed */
             s = (const char *)PyUnicode_DATA(obj);
             n = PyUnicode_GET_LENGTH(obj);
         } else if ((s = PyUnicode_AsUTF8AndSize(obj, &n)) == NULL) {
@@ -76,18 +75,8 @@ int c_string_view(PyObject *obj, const char **out, Py_ssize_t *len)
     } else {
         return 0;
     }
-    /* a NUL would silently cut the C string short. memchr is a libc call
-     * through the PLT; short strings (most tags) are cheaper in a loop */
-    if (n > 32) {
-        if (memchr(s, '\0', (size_t)n) != NULL) {
-            return 0;
-        }
-    } else {
-        for (Py_ssize_t i = 0; i < n; i++) {
-            if (s[i] == '\0') {
-                return 0;
-            }
-        }
+    if (strview_has_nul(s, n)) { /* it would silently cut the C string short */
+        return 0;
     }
     *out = s;
     if (len != NULL) {
@@ -95,4 +84,3 @@ int c_string_view(PyObject *obj, const char **out, Py_ssize_t *len)
     }
     return 0;
 }
-
