@@ -102,6 +102,13 @@ struct rtl_backend_ops {
 
     void (*init_pymem_stats)(rtloader_t *);
     void (*get_pymem_stats)(rtloader_t *, pymem_stats_t *);
+
+    /*
+     * Writes the calling thread's Python traceback to fd, for the crash
+     * handler: async-signal-safe (as faulthandler), no rtloader handle,
+     * GIL: none (the thread may or may not hold it).
+     */
+    void (*dump_traceback)(int fd);
 };
 
 /* The head of every rtloader_t a backend hands out. */

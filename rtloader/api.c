@@ -4,13 +4,18 @@
  * Each function states only what differs from the general rules in
  * datadog_agent_rtloader.h; the GIL contract is the backend's, unchanged.
  */
+#include "crash.h"
 #include "datadog_agent_rtloader.h"
 #include "loader.h"
 #include "rtloader_mem.h"
 
 DATADOG_AGENT_RTLOADER_API int init(rtloader_t *rt)
 {
-    return rt != NULL ? rtl_ops(rt)->init(rt) : 0;
+    if (rt == NULL) {
+        return 0;
+    }
+    rtl_crash_attach_thread(); /* init runs Python too (the base-class import) */
+    return rtl_ops(rt)->init(rt);
 }
 
 DATADOG_AGENT_RTLOADER_API py_info_t *get_py_info(rtloader_t *rt)
@@ -45,7 +50,12 @@ DATADOG_AGENT_RTLOADER_API int add_python_path(rtloader_t *rt, const char *path)
 
 DATADOG_AGENT_RTLOADER_API rtloader_gilstate_t ensure_gil(rtloader_t *rt)
 {
-    return rt != NULL ? rtl_ops(rt)->ensure_gil(rt) : DATADOG_AGENT_RTLOADER_GIL_UNLOCKED;
+    if (rt == NULL) {
+        return DATADOG_AGENT_RTLOADER_GIL_UNLOCKED;
+    }
+    /* a thread that runs Python gets an alternate stack for crash reports */
+    rtl_crash_attach_thread();
+    return rtl_ops(rt)->ensure_gil(rt);
 }
 
 DATADOG_AGENT_RTLOADER_API void release_gil(rtloader_t *rt, rtloader_gilstate_t state)

@@ -1,64 +1,77 @@
 /*
- * crash.c - handle_crashes: core dumps and C stack traces on SIGSEGV.
+ * crash.c - handle_crashes: core dumps and crash reports on SIGSEGV.
  *
- * The handler runs on a dedicated alternate stack (a stack overflow is a
- * SIGSEGV too) and uses only async-signal-safe calls: write(2), hand-made
- * number formatting, backtrace() once warmed up, sigaction, kill. It then
- * chains to the handler that was installed before (Go's, in the Agent) so
- * the host still produces its own crash report.
+ * The handler runs on an alternate stack (a stack overflow is a SIGSEGV
+ * too; every thread that runs Python through rtloader has one, see
+ * crash_stack.c) and uses only async-signal-safe calls: write(2), hand-made
+ * number formatting, backtrace() once warmed up, open/read of
+ * /proc/self/maps, sigaction, kill. The report (docs/crash.md): raw C
+ * frames, the same frames as module+offset with the load map, then the
+ * crashing thread's Python traceback from the backend. It then chains to
+ * the handler that was installed before (Go's, in the Agent) so the host
+ * still produces its own crash report.
  *
  * GIL: none. Process-wide; no rtloader handle involved.
  */
 #include <errno.h>
 #include <execinfo.h>
 #include <signal.h>
-#include <stdarg.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <string.h>
-#include <sys/mman.h>
 #include <sys/resource.h>
+#include <time.h>
 #include <unistd.h>
 
+#include "crash.h"
 #include "datadog_agent_rtloader.h"
+#include "rtl_sigsafe.h"
 #include "rtloader_mem.h"
 
-#define ALT_STACK_SIZE (64 * 1024)
 #define MAX_FRAMES 500
 
 static struct sigaction previous_action;
 static volatile sig_atomic_t handler_installed;
+/* One report at a time: the module table is static, and interleaved reports are unreadable. */
+static atomic_flag reporting = ATOMIC_FLAG_INIT;
+static void (*_Atomic python_dumper)(int fd);
+
+void rtl_crash_set_python_dumper(void (*dumper)(int fd))
+{
+    atomic_store(&python_dumper, dumper);
+}
 
 static void write_str(const char *s)
 {
-    size_t len = strlen(s);
-    while (len > 0) {
-        ssize_t n = write(STDERR_FILENO, s, len);
-        if (n <= 0) {
-            if (n < 0 && errno == EINTR) {
-                continue;
-            }
-            return;
-        }
-        s += n;
-        len -= (size_t)n;
-    }
+    rtl_sigsafe_str(STDERR_FILENO, s);
 }
 
 static void write_unsigned(unsigned long value, unsigned base)
 {
-    char buf[32];
-    size_t pos = sizeof(buf);
-    buf[--pos] = '\0';
-    do {
-        buf[--pos] = "0123456789abcdef"[value % base];
-        value /= base;
-    } while (value != 0 && pos > 0);
-    write_str(&buf[pos]);
+    rtl_sigsafe_unsigned(STDERR_FILENO, value, base);
 }
 
-static void crash_handler(int sig, siginfo_t *info, void *ucontext)
+/* Another thread is reporting: give it time to finish before this one chains. */
+static void wait_for_other_report(void)
 {
-    int saved_errno = errno;
+    struct timespec tick = {.tv_sec = 0, .tv_nsec = 10 * 1000 * 1000};
+    for (int i = 0; i < 500; i++) {
+        if (!atomic_flag_test_and_set(&reporting)) {
+            atomic_flag_clear(&reporting);
+            return;
+        }
+        nanosleep(&tick, NULL);
+    }
+}
+
+/*
+ * The report: the spec's two lines and raw frames, then what makes them
+ * actionable (frames by module, the load map, the Python traceback). The
+ * Python part comes last: it reads interpreter state that the crash may
+ * have corrupted, and a fault there ends the report, not the earlier parts.
+ */
+static void report(int sig)
+{
     write_str("HANDLER CAUGHT signal ");
     write_unsigned((unsigned long)sig, 10);
     write_str("\nC-LAND STACKTRACE (raw addresses; symbolize offline):\n");
@@ -69,6 +82,26 @@ static void crash_handler(int sig, siginfo_t *info, void *ucontext)
         write_str("  0x");
         write_unsigned((unsigned long)frames[i], 16);
         write_str("\n");
+    }
+    rtl_crash_print_modules(frames, count);
+
+    void (*dumper)(int) = atomic_load(&python_dumper);
+    write_str("PYTHON STACKTRACE of the crashing thread:\n");
+    if (dumper != NULL) {
+        dumper(STDERR_FILENO);
+    } else {
+        write_str("  (no Python backend loaded)\n");
+    }
+}
+
+static void crash_handler(int sig, siginfo_t *info, void *ucontext)
+{
+    int saved_errno = errno;
+    if (!atomic_flag_test_and_set(&reporting)) {
+        report(sig);
+        atomic_flag_clear(&reporting);
+    } else {
+        wait_for_other_report();
     }
 
     bool is_siginfo = (previous_action.sa_flags & SA_SIGINFO) != 0;
@@ -92,51 +125,6 @@ static void crash_handler(int sig, siginfo_t *info, void *ucontext)
     errno = saved_errno;
 }
 
-static char *format_error(const char *fmt, ...)
-{
-    char buf[256];
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(buf, sizeof(buf), fmt, ap);
-    va_end(ap);
-    return strdupe(buf);
-}
-
-static int install_alternate_stack(char **error)
-{
-    static bool stack_installed;
-    if (stack_installed) {
-        return 1;
-    }
-    long page = sysconf(_SC_PAGESIZE);
-    if (page <= 0) {
-        *error = format_error("unable to determine the page size: %s", strerror(errno));
-        return 0;
-    }
-    /* One PROT_NONE guard page below the stack turns an overflow of the
-     * handler itself into a clean fault instead of silent corruption. */
-    size_t total = ALT_STACK_SIZE + (size_t)page;
-    char *mem = mmap(NULL, total, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-    if (mem == MAP_FAILED) {
-        *error = format_error("unable to allocate alternate stack: %s", strerror(errno));
-        return 0;
-    }
-    if (mprotect(mem, (size_t)page, PROT_NONE) != 0) {
-        *error = format_error("unable to set up the alternate stack guard page: %s",
-                              strerror(errno));
-        munmap(mem, total);
-        return 0;
-    }
-    stack_t ss = {.ss_sp = mem + page, .ss_size = ALT_STACK_SIZE, .ss_flags = 0};
-    if (sigaltstack(&ss, NULL) != 0) {
-        *error = format_error("unable to set alternate stack: %s", strerror(errno));
-        munmap(mem, total);
-        return 0;
-    }
-    stack_installed = true; /* never freed: it must outlive any crash */
-    return 1;
-}
-
 DATADOG_AGENT_RTLOADER_API int handle_crashes(const int enable_coredump,
                                               const int enable_stacktrace, char **error)
 {
@@ -147,14 +135,17 @@ DATADOG_AGENT_RTLOADER_API int handle_crashes(const int enable_coredump,
     if (enable_coredump) {
         struct rlimit core_limit = {.rlim_cur = RLIM_INFINITY, .rlim_max = RLIM_INFINITY};
         if (setrlimit(RLIMIT_CORE, &core_limit) != 0) {
-            *error = format_error("unable to enable core dump: %s", strerror(errno));
+            *error = rtl_crash_format_error("unable to enable core dump: %s", strerror(errno));
             goto fail;
         }
     }
     if (!enable_stacktrace || handler_installed) {
         return 1;
     }
-    if (!install_alternate_stack(error)) {
+    /* Once per process, on the calling thread, never freed (spec §4.8).
+     * Other threads get theirs from ensure_gil (crash_stack.c). */
+    static void *first_stack;
+    if (first_stack == NULL && !rtl_crash_install_alt_stack(&first_stack, error)) {
         goto fail;
     }
     /* backtrace() loads libgcc_s on first use, which is not safe inside a
@@ -168,10 +159,11 @@ DATADOG_AGENT_RTLOADER_API int handle_crashes(const int enable_coredump,
     action.sa_flags = SA_SIGINFO | SA_ONSTACK;
     sigemptyset(&action.sa_mask);
     if (sigaction(SIGSEGV, &action, &previous_action) != 0) {
-        *error = format_error("unable to set crash handler: %s", strerror(errno));
+        *error = rtl_crash_format_error("unable to set crash handler: %s", strerror(errno));
         goto fail;
     }
     handler_installed = 1;
+    rtl_crash_enable_thread_stacks();
     return 1;
 
 fail:

@@ -7,11 +7,13 @@
  */
 #include <dlfcn.h>
 #include <pthread.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "backends.h"
+#include "crash.h"
 #include "datadog_agent_rtloader.h"
 #include "loader.h"
 #include "rtloader_mem.h"
@@ -148,6 +150,10 @@ DATADOG_AGENT_RTLOADER_API rtloader_t *make3(const char *python_home, const char
     }
     instance = created;
     backend_handle = handle;
+    const struct rtl_backend_ops *ops = rtl_ops(created);
+    if (ops->size >= offsetof(struct rtl_backend_ops, dump_traceback) + sizeof(ops->dump_traceback)) {
+        rtl_crash_set_python_dumper(ops->dump_traceback);
+    }
 
 out:
     pthread_mutex_unlock(&instance_lock);

@@ -15,9 +15,10 @@
 #
 # --replay runs every saved reproducer of test/fuzz/crashes/<target>/ once
 # and says which still fail (exit 1 if any does): a fix is verified when
-# they all pass.
+# they all pass. It also runs each target once over its seed corpus (seeds
+# must never fail), so the oracles are exercised even without reproducers.
 #
-# Environment: FUZZ_TARGETS (default "fuzz_yaml fuzz_config fuzz_cache_key"),
+# Environment: FUZZ_TARGETS (default "fuzz_yaml fuzz_config fuzz_cache_key fuzz_sqllexer"),
 # FUZZ_ARGS (extra libFuzzer options), RTLOADER_FUZZ_ALLOW (known findings
 # whose oracle is skipped, see docs/fuzzing.md), RTLOADER_FUZZ_TMPDIR (where
 # the targets make their scratch directories; default /dev/shm).
@@ -42,13 +43,14 @@ if [ $replay -eq 1 ] && [ $# -ne 1 ]; then usage; fi
 
 root=$(cd "$(dirname "$0")/.." && pwd)
 build=$(cd "$build" 2>/dev/null && pwd) || { echo "$0: no build directory '$1'" >&2; exit 2; }
-targets=${FUZZ_TARGETS:-fuzz_yaml fuzz_config fuzz_cache_key}
+targets=${FUZZ_TARGETS:-fuzz_yaml fuzz_config fuzz_cache_key fuzz_sqllexer}
 export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1}
 
 dict_for() {
     case $1 in
     fuzz_yaml | fuzz_config) echo "$root/test/fuzz/dict/yaml.dict" ;;
     fuzz_cache_key) echo "$root/test/fuzz/dict/cache.dict" ;;
+    fuzz_sqllexer) echo "$root/test/fuzz/dict/sqllexer.dict" ;;
     esac
 }
 
@@ -65,6 +67,18 @@ if [ $replay -eq 1 ]; then
     passed=0
     failures=0
     for t in $targets; do
+        seeds=$root/test/fuzz/corpus/$t
+        if [ -d "$seeds" ]; then
+            count=$(find "$seeds" -type f | wc -l)
+            if "$build/fuzz/$t" -timeout=5 -rss_limit_mb=2048 "$seeds"/* >/dev/null 2>&1; then
+                echo "passes: $t seeds (${seeds#"$root"/}, $count files)"
+                passed=$((passed + 1))
+            else
+                echo "FAILS:  $t seeds (${seeds#"$root"/})   (replay: $build/fuzz/$t -timeout=5 -rss_limit_mb=2048 $seeds/*)"
+                failed=1
+                failures=$((failures + 1))
+            fi
+        fi
         dir=$root/test/fuzz/crashes/$t
         [ -d "$dir" ] || continue
         for f in "$dir"/*; do

@@ -43,6 +43,7 @@ static const struct rtl_backend_ops three_ops = {
     .get_integration_list = three_get_integration_list,
     .init_pymem_stats = three_init_pymem_stats,
     .get_pymem_stats = three_get_pymem_stats,
+    .dump_traceback = three_dump_traceback,
 };
 
 /* GIL: none (no interpreter yet). Returns NULL only when out of memory. */
@@ -50,6 +51,7 @@ BACKEND_EXPORT rtloader_t *create(const char *python_home, const char *python_ex
                                   rtloader_malloc_t malloc_fn, rtloader_free_t free_fn)
 {
     three_set_allocator(malloc_fn, free_fn);
+    three_crashdump_prepare();
     struct three *t = calloc(1, sizeof(*t));
     if (t == NULL) {
         return NULL;

@@ -6,7 +6,12 @@
  * (older Agents). JSON is tried first with the standard library; when that
  * fails and PyYAML is importable, yaml's safe loader gets a turn. YAML is a
  * superset of JSON, so both generations of hosts are understood.
+ *
+ * PyYAML (and its C extension, ~20 modules) is imported the first time a
+ * text is not JSON, not at init: init costs what upstream's does, and a
+ * host that only sends JSON never pays for it.
  */
+#include <stdbool.h>
 #include <string.h>
 
 #include "strconv.h"
@@ -14,8 +19,9 @@
 /* Module-level state is process-wide: the backend serves one interpreter. */
 static PyObject *json_loads;  /* new ref, or NULL before init */
 static PyObject *json_dumps;  /* new ref */
-static PyObject *yaml_load;   /* new ref, NULL when PyYAML is absent */
+static PyObject *yaml_load;   /* new ref, NULL until needed or when PyYAML is absent */
 static PyObject *yaml_loader; /* new ref (CSafeLoader or SafeLoader) */
+static bool yaml_tried;       /* the import was attempted (found or not) */
 
 static PyObject *import_attr(const char *module_name, const char *attr)
 {
@@ -37,6 +43,20 @@ int strconv_init(void)
         strconv_fini();
         return -1;
     }
+    return 0;
+}
+
+/*
+ * Imports PyYAML's load and safe loader once per init; afterwards the
+ * result (found or absent) stands. Returns whether YAML parsing is
+ * available. Leaves no Python error: PyYAML is optional.
+ */
+static bool yaml_available(void)
+{
+    if (yaml_tried) {
+        return yaml_load != NULL;
+    }
+    yaml_tried = true;
     yaml_load = import_attr("yaml", "load");
     if (yaml_load != NULL) {
         yaml_loader = import_attr("yaml", "CSafeLoader");
@@ -49,8 +69,8 @@ int strconv_init(void)
         Py_CLEAR(yaml_load);
         Py_CLEAR(yaml_loader);
     }
-    PyErr_Clear(); /* PyYAML is optional */
-    return 0;
+    PyErr_Clear();
+    return yaml_load != NULL;
 }
 
 void strconv_fini(void)
@@ -59,6 +79,7 @@ void strconv_fini(void)
     Py_CLEAR(json_dumps);
     Py_CLEAR(yaml_load);
     Py_CLEAR(yaml_loader);
+    yaml_tried = false;
 }
 
 char *as_string(PyObject *obj)
@@ -96,7 +117,7 @@ PyObject *from_json(const char *data)
         return NULL;
     }
     PyObject *result = PyObject_CallFunction(json_loads, "s", data); /* new ref */
-    if (result != NULL || yaml_load == NULL) {
+    if (result != NULL) {
         return result;
     }
     /* Not JSON: keep the JSON error only if YAML cannot parse it either. */
@@ -106,6 +127,14 @@ PyObject *from_json(const char *data)
     PyObject *etype, *evalue, *etb;
     PyErr_Fetch(&etype, &evalue, &etb);
 #endif
+    if (!yaml_available()) {
+#if PY_VERSION_HEX >= 0x030C0000
+        PyErr_SetRaisedException(json_error); /* steals */
+#else
+        PyErr_Restore(etype, evalue, etb); /* steals */
+#endif
+        return NULL;
+    }
     PyObject *kwargs = Py_BuildValue("{s:s,s:O}", "stream", data, "Loader", yaml_loader);
     if (kwargs != NULL) {
         PyObject *args = PyTuple_New(0);

@@ -11,7 +11,8 @@
 
 #include "three.h"
 
-/* Imports json (required) and yaml (optional). Returns 0 on success, -1 with a Python error. */
+/* Imports json. Returns 0 on success, -1 with a Python error. PyYAML is imported by from_json
+ * the first time a text is not JSON. */
 THREE_INTERNAL int strconv_init(void);
 /* Drops the references strconv_init took. */
 THREE_INTERNAL void strconv_fini(void);
@@ -25,7 +26,7 @@ THREE_INTERNAL char *as_string(PyObject *obj);
 
 /*
  * Parses a serialized value from the host: JSON first, then YAML safe-load
- * if PyYAML is importable (older hosts send YAML).
+ * if PyYAML is importable (older hosts send YAML; imported on first need).
  * Returns: a new reference, or NULL with a Python error set (NULL data ->
  * NULL with no error).
  */

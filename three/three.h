@@ -112,4 +112,9 @@ THREE_INTERNAL char *three_get_check_diagnoses(rtloader_t *rt, rtloader_pyobject
 THREE_INTERNAL void three_init_pymem_stats(rtloader_t *rt);
 THREE_INTERNAL void three_get_pymem_stats(rtloader_t *rt, pymem_stats_t *stats);
 
+/* crashdump.c: resolve CPython's traceback dumper (create, GIL: none) and
+ * dump the calling thread's traceback (the crash handler; async-signal-safe). */
+THREE_INTERNAL void three_crashdump_prepare(void);
+THREE_INTERNAL void three_dump_traceback(int fd);
+
 #endif /* RTLOADER_THREE_H */

@@ -8,6 +8,7 @@
  * a handler that loops shows up as death by SIGALRM instead of a hang.
  */
 #include "rtl_test.h"
+#include "rtl_child.h"
 
 #include <errno.h>
 #include <poll.h>
@@ -20,96 +21,13 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-struct child {
-    int status;
-    char err[1 << 16]; /* captured stderr */
-};
-
-static struct child child;
-
-static void child_say(const char *s)
-{
-    ssize_t r = write(2, s, strlen(s));
-    (void)r;
-}
-
-/* Runs body() in a child with stderr captured into child.err. */
-static void run_child(void (*body)(void))
-{
-    int p[2];
-    memset(&child, 0, sizeof(child));
-    assert_int_equal(pipe(p), 0);
-    fflush(stdout);
-    fflush(stderr);
-    pid_t pid = fork();
-    assert_true(pid >= 0);
-    if (pid == 0) {
-        close(p[0]);
-        dup2(p[1], 2);
-        close(p[1]);
-        alarm(20);
-        body();
-        child_say("CHILD: body returned\n");
-        _exit(99);
-    }
-    close(p[1]);
-    size_t len = 0;
-    for (;;) {
-        ssize_t n = read(p[0], child.err + len, sizeof(child.err) - 1 - len);
-        if (n < 0 && errno == EINTR) {
-            continue;
-        }
-        if (n <= 0) {
-            break;
-        }
-        len += (size_t)n;
-        if (len == sizeof(child.err) - 1) {
-            break;
-        }
-    }
-    child.err[len] = '\0';
-    close(p[0]);
-    while (waitpid(pid, &child.status, 0) < 0 && errno == EINTR) {
-    }
-}
-
-static void print_child(void)
-{
-    if (WIFEXITED(child.status)) {
-        print_error("child exited with status %d; stderr:\n%s\n", WEXITSTATUS(child.status), child.err);
-    } else if (WIFSIGNALED(child.status)) {
-        print_error("child killed by signal %d; stderr:\n%s\n", WTERMSIG(child.status), child.err);
-    } else {
-        print_error("child status 0x%x; stderr:\n%s\n", child.status, child.err);
-    }
-}
-
-static void assert_child_exited(int code)
-{
-    if (!WIFEXITED(child.status) || WEXITSTATUS(child.status) != code) {
-        print_error("expected the child to exit with status %d\n", code);
-        print_child();
-        fail();
-    }
-}
-
-static void assert_child_signaled(int sig)
-{
-    if (!WIFSIGNALED(child.status) || WTERMSIG(child.status) != sig) {
-        print_error("expected the child to die of signal %d\n", sig);
-        print_child();
-        fail();
-    }
-}
-
-static void assert_child_said(const char *text)
-{
-    if (strstr(child.err, text) == NULL) {
-        print_error("expected the child's stderr to contain [%s]\n", text);
-        print_child();
-        fail();
-    }
-}
+/* The short names this file always used for the shared child helpers (rtl_child.h). */
+#define child rtl_child
+#define child_say rtl_child_say
+#define run_child rtl_child_run
+#define assert_child_exited rtl_child_assert_exited
+#define assert_child_signaled rtl_child_assert_signaled
+#define assert_child_said rtl_child_assert_said
 
 /* The crash handler's report: header, stack header, at least one frame. */
 static void assert_stacktrace_printed(void)
@@ -121,14 +39,7 @@ static void assert_stacktrace_printed(void)
 
 /* ---- child bodies (async-signal-safe where it matters) --------------------------------- */
 
-static void no_core_files(void)
-{
-    struct rlimit rl;
-    if (getrlimit(RLIMIT_CORE, &rl) == 0) {
-        rl.rlim_cur = 0;
-        setrlimit(RLIMIT_CORE, &rl);
-    }
-}
+#define no_core_files rtl_child_no_core_files
 
 static void set_previous(void (*handler)(int), void (*action)(int, siginfo_t *, void *))
 {
