@@ -31,3 +31,6 @@ fi
 echo
 echo "== SQL obfuscator, go-sqllexer modes, vs a plain lexer pass"
 "$build/bin/bench_sqllexer"
+echo
+echo "== Go package: Check.Run vs the C API called directly from cgo (target <= 1.3x)"
+make --no-print-directory -C "$root/go" bench BUILD_DIR="$build"

@@ -48,6 +48,10 @@ while read -r version home; do
   export RTLOADER_TEST_PYTHON_HOME="$home" RTLOADER_TEST_PYTHON_VERSION="$version"
   ctest --test-dir "$build" --output-on-failure -LE once -j2 || failed+=("C/$version")
   make --no-print-directory -C "$root/test" BUILD_DIR="$build" || failed+=("Go/$version")
+  # the Go package (go/): its 200-goroutine soak runs 10 s in the first pass, 1 s in the others
+  soak=1
+  [ "$passes" = 1 ] && soak=10
+  make --no-print-directory -C "$root/go" test BUILD_DIR="$build" SOAK_SECONDS="$soak" || failed+=("go-package/$version")
 done < "$manifest"
 
 echo

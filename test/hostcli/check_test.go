@@ -204,7 +204,7 @@ func TestCheckIDStableAcrossInvocations(t *testing.T) {
 // Table format (the default) prints a header per run and the metric names.
 func TestCheckWorkingTable(t *testing.T) {
 	tr := newTree(t, true)
-	r := run(t, tr.dir, "check", "working", "--confd", tr.confd, "--config", tr.config)
+	r := run(t, tr.dir, "check", "working", "-c", tr.confd, "--config", tr.config)
 	wantCode(t, r, 0)
 	for _, want := range []string{
 		"=== working [working:", "run 1: ok", "version 2.5.1",
@@ -295,17 +295,17 @@ func TestCheckSkippedInstance(t *testing.T) {
 // loads through get_check_deprecated and gets the datadog.yaml settings.
 func TestCheckDeprecatedConstructor(t *testing.T) {
 	tr := newTree(t, true)
-	r := tr.check("e2e_deprecated")
+	r := tr.check("legacy_ctor")
 	wantCode(t, r, 0)
 	objs := r.lines(t)
 	if len(where(objs, "load_error", "")) != 0 {
 		t.Fatalf("load error:\n%s", r)
 	}
-	run := one(t, where(objs, "run", "e2e_deprecated"), "run")
+	run := one(t, where(objs, "run", "legacy_ctor"), "run")
 	if run.str("status") != "ok" || run.str("version") != "0.0.1" {
 		t.Errorf("run: got %v", run)
 	}
-	md := one(t, withField(where(objs, "metadata", "e2e_deprecated"), "name", "agent_hostname"), "agent_hostname")
+	md := one(t, withField(where(objs, "metadata", "legacy_ctor"), "name", "agent_hostname"), "agent_hostname")
 	if md.str("value") != "e2e-host" {
 		t.Errorf("agentConfig['hostname'] = %q, want e2e-host (the datadog.yaml value)", md.str("value"))
 	}

@@ -1,4 +1,6 @@
-"""Only the deprecated constructor API (with agentConfig) works for this one."""
+"""Only the deprecated constructor API (with agentConfig) works for this one.
+
+Not named "deprecated": Debian's python3-deprecated would shadow it on sys.path."""
 from datadog_checks.base import AgentCheck
 
 __version__ = "0.0.1"

@@ -1,0 +1,3 @@
+/* Compiles the C host's host/config.c into this package, so that Go hosts parse
+ * configurations and store the persistent cache with the very same code. */
+#include "../../../host/config.c"

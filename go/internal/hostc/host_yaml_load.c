@@ -1,0 +1,3 @@
+/* Compiles the C host's host/yaml_load.c into this package, so that Go hosts parse
+ * configurations and store the persistent cache with the very same code. */
+#include "../../../host/yaml_load.c"
