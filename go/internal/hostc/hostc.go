@@ -11,6 +11,7 @@ package hostc
 #cgo CFLAGS: -std=gnu11 -D_GNU_SOURCE -I${SRCDIR}/../../../include -I${SRCDIR}/../../../host
 #cgo LDFLAGS: -lyaml -lnettle
 #include <stdlib.h>
+#include "agent_defaults.h"
 #include "cache.h"
 #include "config.h"
 #include "rtloader_mem.h"
@@ -231,6 +232,24 @@ func Lookup(doc, key string, dotted bool) (string, bool) {
 	} else {
 		v = C.value_get(root, cKey)
 	}
+	if v == nil {
+		return "", false
+	}
+	j := C.value_to_json(v)
+	if j == nil {
+		return "", false
+	}
+	defer C.free(unsafe.Pointer(j))
+	return C.GoString(j), true
+}
+
+// AgentDefault returns the JSON of the Agent's default for a (dotted)
+// datadog.yaml key (host/agent_defaults.c, docs/host.md); ok is false when
+// the Agent has none.
+func AgentDefault(key string) (string, bool) {
+	cKey := C.CString(key)
+	defer C.free(unsafe.Pointer(cKey))
+	v := C.host_agent_default(cKey)
 	if v == nil {
 		return "", false
 	}
