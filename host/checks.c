@@ -166,22 +166,31 @@ static double now_ms(void)
     return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
 }
 
-bool host_check_run(rtloader_t *rt, struct host_check *check)
+void host_run_result_free(struct host_run_result *r)
 {
-    char *error = NULL;
-    char **warnings = NULL;
+    free(r->error);
+    for (char **w = r->warnings; w != NULL && *w != NULL; w++) {
+        free(*w);
+    }
+    free(r->warnings);
+    memset(r, 0, sizeof(*r));
+}
+
+void host_check_execute(rtloader_t *rt, struct host_check *check, struct host_run_result *out)
+{
+    memset(out, 0, sizeof(*out));
     size_t warning_count = 0;
 
     rtloader_gilstate_t gil = ensure_gil(rt);
     double start = now_ms();
     char *result = run_check(rt, check->instance);
-    double duration = now_ms() - start;
+    out->duration_ms = now_ms() - start;
     /* The error slot is shared by all threads but only written with the GIL
      * held: copy it before letting go. */
     if (result == NULL) {
-        error = copy_error(rt);
+        out->error = copy_error(rt);
     } else if (result[0] != '\0') {
-        error = strdup(result);
+        out->error = strdup(result);
     }
     rtloader_free(rt, result);
     char **py_warnings = get_checks_warnings(rt, check->instance);
@@ -192,16 +201,20 @@ bool host_check_run(rtloader_t *rt, struct host_check *check)
     for (char **w = py_warnings; w != NULL && *w != NULL; w++) {
         warning_count++;
     }
-    warnings = calloc(warning_count + 1, sizeof(char *));
+    out->warnings = calloc(warning_count + 1, sizeof(char *));
     for (size_t i = 0; i < warning_count; i++) {
-        if (warnings != NULL) {
-            warnings[i] = strdup(py_warnings[i]);
+        if (out->warnings != NULL) {
+            out->warnings[i] = strdup(py_warnings[i]);
         }
         rtloader_free(rt, py_warnings[i]);
     }
     rtloader_free(rt, py_warnings);
     release_gil(rt, gil);
+    out->cancelled = check->cancelled;
+}
 
+bool host_check_report(struct host_check *check, const struct host_run_result *result)
+{
     check->runs++;
     struct sender_run run = {
         .check_name = check->name,
@@ -209,21 +222,25 @@ bool host_check_run(rtloader_t *rt, struct host_check *check)
         .version = check->version,
         .source = check->source,
         .run = check->runs,
-        .status = check->cancelled ? "cancelled" : error != NULL ? "error" : "ok",
-        .error = error,
-        .duration_ms = duration,
-        .warnings = warnings,
+        .status = result->cancelled ? "cancelled" : result->error != NULL ? "error" : "ok",
+        .error = result->error,
+        .duration_ms = result->duration_ms,
+        .warnings = result->warnings,
     };
     sender_flush(&run);
-    bool ok = error == NULL;
+    bool ok = result->error == NULL;
     if (!ok) {
-        host_log(DATADOG_AGENT_ERROR, "check %s failed: %s", check->id, error);
+        host_log(DATADOG_AGENT_ERROR, "check %s failed: %s", check->id, result->error);
     }
-    free(error);
-    for (size_t i = 0; warnings != NULL && i < warning_count; i++) {
-        free(warnings[i]);
-    }
-    free(warnings);
+    return ok;
+}
+
+bool host_check_run(rtloader_t *rt, struct host_check *check)
+{
+    struct host_run_result result;
+    host_check_execute(rt, check, &result);
+    bool ok = host_check_report(check, &result);
+    host_run_result_free(&result);
     return ok;
 }
 

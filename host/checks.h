@@ -26,7 +26,24 @@ struct host_check {
     double next_run;
     bool busy;
     bool cancelled;
+    /* process isolation (supervisor.c): the worker it lives on, crashes in a row */
+    int worker;
+    int crashes;
+    bool paused;
+    double run_timeout; /* seconds, 0 = none (instance, else init_config) */
+    double queued_at;   /* when it became due (the scheduler of supervisor_run.c) */
+    double cpu_s;       /* CPU time of every run so far */
+    long long rss_bytes; /* its worker's RSS after its last run */
 };
+
+/* What one run gave, before it is reported. */
+struct host_run_result {
+    char *error;     /* NULL when ok */
+    char **warnings; /* NULL-terminated, may be NULL */
+    double duration_ms;
+    bool cancelled;
+};
+void host_run_result_free(struct host_run_result *r);
 
 /*
  * Loads every instance of `cc` (GIL: caller). Appends to *checks (realloc'd)
@@ -44,6 +61,11 @@ char *host_check_id(const char *name, const char *instance_json, const char *ini
  * the run succeeded. GIL: must NOT be held; taken for the Python part only.
  */
 bool host_check_run(rtloader_t *rt, struct host_check *check);
+
+/* The two halves of host_check_run: running (GIL: must NOT be held) and
+ * reporting through the sender (GIL: none; counts the run). */
+void host_check_execute(rtloader_t *rt, struct host_check *check, struct host_run_result *out);
+bool host_check_report(struct host_check *check, const struct host_run_result *result);
 
 /* Cancels a running instance (GIL: must NOT be held). */
 void host_check_cancel(rtloader_t *rt, struct host_check *check);

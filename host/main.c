@@ -16,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "cache.h"
@@ -29,6 +30,8 @@
 #include "rtloader_mem.h"
 #include "scheduler.h"
 #include "sender.h"
+#include "supervisor.h"
+#include "worker.h"
 
 enum exit_code { EXIT_OK = 0, EXIT_CHECK_FAILED = 1, EXIT_USAGE = 2, EXIT_CONFIG = 3, EXIT_RUNTIME = 4 };
 
@@ -45,6 +48,9 @@ struct options {
     double interval;
     enum sender_format format;
     bool stats;
+    const char *isolation; /* NULL: check_isolation of the config, else none */
+    int workers;           /* 0: check_workers of the config, else the number of CPUs */
+    int worker_fd;         /* the hidden `__worker FD` command; -1 otherwise */
 };
 
 static const char usage_main[]
@@ -74,6 +80,9 @@ static const char usage_check[]
       "      --log-level L      overrides log_level: trace, debug, info, warn, error, critical\n"
       "                         or off; the level of the host's lines and of the checks' logging\n"
       "      --python-home DIR  the Python installation to use (overrides python_home)\n"
+      "      --isolation MODE   none (default: checks run in this process) or process\n"
+      "                         (each instance runs in a worker process; docs/isolation.md)\n"
+      "      --workers N        worker processes with --isolation process (default: CPUs)\n"
       "  -h, --help             this help\n"
       "\n"
       "A configuration file of the check that cannot be used fails the command (exit 3)\n"
@@ -97,6 +106,9 @@ static const char usage_run[]
       "      --stats            print the memory tracker summary at exit\n"
       "      --log-level L      overrides log_level (host lines and the checks' logging)\n"
       "      --python-home DIR  the Python installation to use (overrides python_home)\n"
+      "      --isolation MODE   none (default: checks run in this process) or process\n"
+      "                         (each instance runs in a worker process; docs/isolation.md)\n"
+      "      --workers N        worker processes with --isolation process (default: CPUs)\n"
       "  -h, --help             this help\n"
       "\n"
       "exit codes: 0 stopped by a signal, 2 usage, 3 configuration error (datadog.yaml),\n"
@@ -146,7 +158,9 @@ static int parse_options(int argc, char **argv, struct options *o)
         OPT_STATS,
         OPT_LOG_LEVEL,
         OPT_CONFD,
-        OPT_PYTHON_HOME
+        OPT_PYTHON_HOME,
+        OPT_ISOLATION,
+        OPT_WORKERS
     };
     static const struct option long_options[] = {
         {"confd", required_argument, NULL, OPT_CONFD},
@@ -157,6 +171,8 @@ static int parse_options(int argc, char **argv, struct options *o)
         {"stats", no_argument, NULL, OPT_STATS},
         {"log-level", required_argument, NULL, OPT_LOG_LEVEL},
         {"python-home", required_argument, NULL, OPT_PYTHON_HOME},
+        {"isolation", required_argument, NULL, OPT_ISOLATION},
+        {"workers", required_argument, NULL, OPT_WORKERS},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
@@ -175,8 +191,10 @@ static int parse_options(int argc, char **argv, struct options *o)
     while ((opt = getopt_long(argc, argv, "c:h", long_options, &index)) != -1) {
         double number = 0;
         bool applies = opt == OPT_TIMES || opt == OPT_INTERVAL ? is_check
-                       : opt == OPT_FORMAT || opt == OPT_STATS ? is_check || is_run
-                                                               : true;
+                       : opt == OPT_FORMAT || opt == OPT_STATS || opt == OPT_ISOLATION
+                               || opt == OPT_WORKERS
+                           ? is_check || is_run
+                           : true;
         if (!applies) {
             char what[64];
             snprintf(what, sizeof(what), "--%s", long_options[index].name);
@@ -214,6 +232,20 @@ static int parse_options(int argc, char **argv, struct options *o)
             }
             break;
         case OPT_STATS: o->stats = true; break;
+        case OPT_ISOLATION:
+            if (strcmp(optarg, "none") != 0 && strcmp(optarg, "process") != 0) {
+                return usage_error(usage, "--isolation is none or process, not '%s'", optarg);
+            }
+            o->isolation = optarg;
+            break;
+        case OPT_WORKERS:
+            if (!parse_positive(optarg, &number) || number < 1 || number > 1024
+                || number != (int)number) {
+                return usage_error(usage, "--workers takes a whole number from 1 to 1024, not '%s'",
+                                   optarg);
+            }
+            o->workers = (int)number;
+            break;
         case OPT_LOG_LEVEL:
             if (host_log_level_from_name(optarg) < 0) {
                 return usage_error(usage, "unknown log level '%s'", optarg);
@@ -230,6 +262,14 @@ static int parse_options(int argc, char **argv, struct options *o)
             return usage_error(usage, "%s", "check needs the name of a check");
         }
         o->check_name = argv[optind++];
+    } else if (strcmp(o->command, "__worker") == 0) {
+        /* started by the supervisor only: the socket's descriptor */
+        double fd = -1;
+        if (optind >= argc || !parse_positive(argv[optind], &fd) || fd != (int)fd) {
+            return usage_error(usage, "%s", "__worker needs a descriptor");
+        }
+        o->worker_fd = (int)fd;
+        optind++;
     }
     if (optind < argc) {
         return usage_error(usage, "unexpected argument '%s'", argv[optind]);
@@ -266,10 +306,54 @@ static void default_package_dir(char *out, size_t len)
 }
 
 struct runtime {
+    bool isolated; /* checks run in worker processes (supervisor.c) */
+    int workers;
+    long long rss_limit_mb; /* worker_rss_limit, 0 = none */
     struct host_config cfg;
     struct host_cache *cache;
     rtloader_t *rt;
 };
+
+/*
+ * check_isolation / check_workers of datadog.yaml, overridden by the
+ * options. Returns 0, or EXIT_CONFIG after printing the file and line.
+ */
+static int resolve_isolation(const struct options *o, const struct host_config *cfg,
+                             bool *process, int *workers, long long *rss_limit_mb)
+{
+    const struct value *mode = value_get(cfg->root, "check_isolation");
+    const struct value *count = value_get(cfg->root, "check_workers");
+    const struct value *limit = value_get(cfg->root, "worker_rss_limit");
+    if (limit != NULL && (limit->type != VALUE_INT || limit->u.integer < 0)) {
+        fprintf(stderr, "rtloader: configuration error: %s:%d: worker_rss_limit must be a whole number of MiB (0: none)\n",
+                cfg->path != NULL ? cfg->path : "", limit->line);
+        return EXIT_CONFIG;
+    }
+    *rss_limit_mb = limit != NULL ? limit->u.integer : 0;
+    if (mode != NULL
+        && (mode->type != VALUE_STRING
+            || (strcmp(mode->u.string, "none") != 0 && strcmp(mode->u.string, "process") != 0))) {
+        fprintf(stderr, "rtloader: configuration error: %s:%d: check_isolation must be none or process\n",
+                cfg->path != NULL ? cfg->path : "", mode->line);
+        return EXIT_CONFIG;
+    }
+    if (count != NULL
+        && (count->type != VALUE_INT || count->u.integer < 1 || count->u.integer > 1024)) {
+        fprintf(stderr, "rtloader: configuration error: %s:%d: check_workers must be a whole number from 1 to 1024\n",
+                cfg->path != NULL ? cfg->path : "", count->line);
+        return EXIT_CONFIG;
+    }
+    const char *chosen = o->isolation != NULL ? o->isolation : mode != NULL ? mode->u.string : "none";
+    *process = strcmp(chosen, "process") == 0;
+    long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+    *workers = o->workers > 0 ? o->workers
+               : count != NULL ? (int)count->u.integer
+                               : (cpus > 0 ? (int)cpus : 1);
+    if (strcmp(o->command, "check") != 0 && strcmp(o->command, "run") != 0) {
+        *process = false; /* info, and a worker itself */
+    }
+    return 0;
+}
 
 /* Config, crash handler, allocator, backend, callbacks, paths, init. */
 static int start(const struct options *o, struct runtime *r)
@@ -300,6 +384,15 @@ static int start(const struct options *o, struct runtime *r)
         }
     }
     host_log_set_level(r->cfg.log_level);
+    int status = resolve_isolation(o, &r->cfg, &r->isolated, &r->workers, &r->rss_limit_mb);
+    if (status != 0) {
+        return status;
+    }
+    if (r->isolated) {
+        /* the supervisor runs no Python: the workers do */
+        sender_setup(o->format, r->cfg.hostname);
+        return EXIT_OK;
+    }
     if (r->cfg.c_core_dump || r->cfg.c_stacktrace_collection) {
         if (!handle_crashes(r->cfg.c_core_dump, r->cfg.c_stacktrace_collection, &error)) {
             host_log(DATADOG_AGENT_WARNING,
@@ -339,6 +432,9 @@ static int start(const struct options *o, struct runtime *r)
                 r->cfg.path != NULL ? r->cfg.path : "", error != NULL ? error : "out of memory");
         free(error);
         return EXIT_CONFIG;
+    }
+    if (o->worker_fd >= 0) {
+        worker_register(r->rt, o->worker_fd); /* after the host's: replaces the output ones */
     }
 
     /* checks.d beside conf.d first (custom checks), the default package last
@@ -482,6 +578,180 @@ static void print_skipped_summary(const struct skipped_files *skipped)
     }
 }
 
+/* The host's own options, for its workers: they read the same files. */
+static void worker_options(const struct options *o, const char **args)
+{
+    size_t n = 0;
+    if (o->config_file != NULL) {
+        args[n++] = "--config";
+        args[n++] = o->config_file;
+    }
+    if (o->confd != NULL) {
+        args[n++] = "--confd";
+        args[n++] = o->confd;
+    }
+    if (o->python_home != NULL) {
+        args[n++] = "--python-home";
+        args[n++] = o->python_home;
+    }
+    if (o->log_level != NULL) {
+        args[n++] = "--log-level";
+        args[n++] = o->log_level;
+    }
+    args[n] = NULL;
+}
+
+/*
+ * Places the instances of the named checks on the supervisor's workers
+ * (docs/isolation.md). Returns EXIT_OK or EXIT_CONFIG; load failures are
+ * counted in *failures and printed as notes.
+ */
+static int load_isolated(struct runtime *r, struct supervisor *s, char **names,
+                         struct skipped_files *skipped, struct host_check **checks, size_t *count,
+                         int *failures)
+{
+    int status = EXIT_OK;
+    for (char **name = names; *name != NULL; name++) {
+        struct check_config cc;
+        char *error = NULL;
+        int found = host_check_config_load(r->cfg.confd_path, *name, skipped != NULL, &cc, &error);
+        for (size_t i = 0; i < cc.file_error_count; i++) {
+            note_skipped_file(skipped, *name, cc.file_errors[i]);
+        }
+        if (found < 0) {
+            fprintf(stderr, "rtloader: configuration error: %s\n", error != NULL ? error : "out of memory");
+            free(error);
+            status = EXIT_CONFIG;
+        } else if (found > 0) {
+            char message[PATH_MAX + 128];
+            snprintf(message, sizeof(message),
+                     "no configuration: neither %s/%s.d/*.yaml nor %s/%s.yaml exists",
+                     r->cfg.confd_path, *name, r->cfg.confd_path, *name);
+            sender_print_note("load_error", *name, message);
+            (*failures)++;
+        } else {
+            *failures += supervisor_load(s, &cc, checks, count);
+        }
+        host_check_config_free(&cc);
+    }
+    return status;
+}
+
+static void free_isolated(struct host_check *checks, size_t count)
+{
+    for (size_t i = 0; i < count; i++) {
+        free(checks[i].name);
+        free(checks[i].id);
+        free(checks[i].version);
+        free(checks[i].source);
+    }
+    free(checks);
+}
+
+/* --stats with process isolation: the workers' telemetry and the run totals. */
+static void print_isolated_stats(struct supervisor *s, const struct host_check *checks,
+                                 size_t count)
+{
+    supervisor_report_stats(s, checks, count);
+    struct sender_totals t = sender_totals();
+    char text[128];
+    snprintf(text, sizeof(text), "%zu runs (%zu failed) in worker processes", t.runs,
+             t.failed_runs);
+    sender_print_note("summary", NULL, text);
+}
+
+static struct supervisor *new_supervisor(const struct options *o, struct runtime *r)
+{
+    const char *args[16];
+    worker_options(o, args);
+    struct supervisor_options options = {
+        .workers = r->workers,
+        .worker_args = (char **)args,
+        .grace_s = CANCEL_GRACE_S,
+        .rss_limit_mb = r->rss_limit_mb,
+        .faulthandler = !r->cfg.c_stacktrace_collection, /* its report has the traceback */
+    };
+    struct supervisor *s = supervisor_new(&options);
+    if (s == NULL) {
+        fprintf(stderr, "rtloader: cannot prepare the worker processes\n");
+    }
+    return s;
+}
+
+/* `check` with check_isolation: process. */
+static int command_check_isolated(const struct options *o, struct runtime *r)
+{
+    struct supervisor *s = new_supervisor(o, r);
+    if (s == NULL) {
+        return EXIT_RUNTIME;
+    }
+    struct host_check *checks = NULL;
+    size_t count = 0;
+    int failures = 0;
+    char *names[] = {(char *)o->check_name, NULL};
+    int status = load_isolated(r, s, names, NULL, &checks, &count, &failures);
+    for (int round = 0; status == EXIT_OK && round < o->times && supervisor_stopping() == 0;
+         round++) {
+        if (round > 0 && o->interval > 0) {
+            struct timespec pause = {(time_t)o->interval,
+                                     (long)((o->interval - (double)(time_t)o->interval) * 1e9)};
+            /* a stop signal interrupts the pause */
+            while (nanosleep(&pause, &pause) != 0 && supervisor_stopping() == 0) {
+            }
+        }
+        failures += supervisor_run_all(s, checks, count);
+    }
+    if (o->stats && status == EXIT_OK) {
+        print_isolated_stats(s, checks, count);
+    }
+    supervisor_stop(s, CANCEL_GRACE_S);
+    free_isolated(checks, count);
+    if (status != EXIT_OK) {
+        return status;
+    }
+    return failures > 0 || count == 0 ? EXIT_CHECK_FAILED : EXIT_OK;
+}
+
+/* `run` with check_isolation: process. */
+static int command_run_isolated(const struct options *o, struct runtime *r)
+{
+    char *error = NULL;
+    char **names = host_confd_check_names(r->cfg.confd_path, &error);
+    if (names == NULL) {
+        fprintf(stderr, "rtloader: configuration error: %s\n", error != NULL ? error : "out of memory");
+        free(error);
+        return EXIT_CONFIG;
+    }
+    struct supervisor *s = new_supervisor(o, r);
+    if (s == NULL) {
+        host_free_strings(names);
+        return EXIT_RUNTIME;
+    }
+    struct host_check *checks = NULL;
+    size_t count = 0;
+    int failures = 0;
+    struct skipped_files skipped = {0};
+    int status = load_isolated(r, s, names, &skipped, &checks, &count, &failures);
+    host_free_strings(names);
+    if (status == EXIT_OK) {
+        if (count == 0) {
+            host_log(DATADOG_AGENT_WARNING, "no check instance loaded from %s: waiting for a signal",
+                     r->cfg.confd_path);
+        }
+        double telemetry = r->cfg.memtrack_enabled ? HOST_MEMSTATS_INTERVAL_S : 0;
+        if (supervisor_schedule(s, checks, count, telemetry) < 0) {
+            status = EXIT_RUNTIME;
+        } else if (o->stats) {
+            print_isolated_stats(s, checks, count);
+        }
+    }
+    supervisor_stop(s, CANCEL_GRACE_S);
+    print_skipped_summary(&skipped);
+    free_skipped(&skipped);
+    free_isolated(checks, count);
+    return status;
+}
+
 static int command_run(struct runtime *r)
 {
     char *error = NULL;
@@ -561,9 +831,9 @@ int main(int argc, char **argv)
         fputs(usage_main, argc < 2 ? stderr : stdout);
         return argc < 2 ? EXIT_USAGE : EXIT_OK;
     }
-    struct options o = {.command = argv[1], .times = 1, .format = SENDER_TABLE};
+    struct options o = {.command = argv[1], .times = 1, .format = SENDER_TABLE, .worker_fd = -1};
     if (strcmp(o.command, "check") != 0 && strcmp(o.command, "run") != 0
-        && strcmp(o.command, "info") != 0) {
+        && strcmp(o.command, "info") != 0 && strcmp(o.command, "__worker") != 0) {
         return usage_error(usage_main, "unknown command '%s'", o.command);
     }
     int parsed = parse_options(argc, argv, &o);
@@ -571,12 +841,21 @@ int main(int argc, char **argv)
         return parsed;
     }
     setvbuf(stdout, NULL, _IOLBF, 0);
+    if (o.worker_fd >= 0) {
+        dup2(STDERR_FILENO, STDOUT_FILENO); /* the supervisor's stdout is its own output */
+    }
 
     struct runtime r = {0};
     int status = start(&o, &r);
     if (status == EXIT_OK) {
-        if (strcmp(o.command, "check") == 0) {
+        if (o.worker_fd >= 0) {
+            status = worker_serve(r.rt, &r.cfg, o.worker_fd);
+        } else if (strcmp(o.command, "check") == 0 && r.isolated) {
+            status = command_check_isolated(&o, &r);
+        } else if (strcmp(o.command, "check") == 0) {
             status = command_check(&o, &r);
+        } else if (strcmp(o.command, "run") == 0 && r.isolated) {
+            status = command_run_isolated(&o, &r);
         } else if (strcmp(o.command, "run") == 0) {
             status = command_run(&r);
         } else {

@@ -46,6 +46,12 @@ static struct batch *batches;
 static enum sender_format out_format;
 static char *default_host;
 static struct sender_totals totals;
+static sender_note_hook note_hook;
+
+void sender_set_note_hook(sender_note_hook hook)
+{
+    note_hook = hook;
+}
 
 void sender_setup(enum sender_format format, const char *default_hostname)
 {
@@ -425,6 +431,36 @@ void sender_record_external_tags(const char *hostname, const char *source_type, 
     free(tags_json);
 }
 
+void sender_metric(const char *check_id, metric_type_t type, const char *name, double value,
+                   char **tags, const char *hostname)
+{
+    add_metric(check_id, type, name, value, tags, hostname);
+}
+
+void sender_service_check(const char *check_id, const char *name, int status, char **tags,
+                          const char *hostname, const char *message)
+{
+    on_service_check((char *)check_id, (char *)name, status, tags, (char *)hostname,
+                     (char *)message);
+}
+
+void sender_event(const char *check_id, event_t *ev)
+{
+    on_event((char *)check_id, ev);
+}
+
+void sender_histogram_bucket(const char *check_id, const char *name, long long value, float lower,
+                             float upper, int monotonic, const char *hostname, char **tags)
+{
+    on_histogram_bucket((char *)check_id, (char *)name, value, lower, upper, monotonic,
+                        (char *)hostname, tags, false);
+}
+
+void sender_platform_event(const char *check_id, const char *raw, int len, const char *event_type)
+{
+    on_platform_event((char *)check_id, (char *)raw, len, (char *)event_type);
+}
+
 void sender_register(rtloader_t *rt)
 {
     set_submit_metric_cb(rt, on_submit_metric);
@@ -560,6 +596,10 @@ void sender_flush(const struct sender_run *run)
 
 void sender_print_note(const char *kind, const char *check_name, const char *message)
 {
+    if (note_hook != NULL) {
+        note_hook(kind, check_name, message);
+        return;
+    }
     pthread_mutex_lock(&lock);
     if (out_format == SENDER_JSON) {
         struct strbuf line = {0};

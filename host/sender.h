@@ -48,6 +48,24 @@ void sender_record_metadata(const char *check_id, const char *name, const char *
 void sender_record_log(const char *check_id, const char *line);
 void sender_record_external_tags(const char *hostname, const char *source_type, char **tags);
 
+/*
+ * The aggregator callbacks' entry points, for submissions replayed from a
+ * worker process (supervisor.c): the same code as the in-process callbacks,
+ * so both modes aggregate and print alike.
+ */
+void sender_metric(const char *check_id, metric_type_t type, const char *name, double value,
+                   char **tags, const char *hostname);
+void sender_service_check(const char *check_id, const char *name, int status, char **tags,
+                          const char *hostname, const char *message);
+void sender_event(const char *check_id, event_t *ev);
+void sender_histogram_bucket(const char *check_id, const char *name, long long value, float lower,
+                             float upper, int monotonic, const char *hostname, char **tags);
+void sender_platform_event(const char *check_id, const char *raw, int len, const char *event_type);
+
+/* In a worker process, notes (load errors) go to `hook` instead of stdout. */
+typedef void (*sender_note_hook)(const char *kind, const char *check_name, const char *message);
+void sender_set_note_hook(sender_note_hook hook);
+
 /* Prints and forgets what run->check_id submitted since its last flush. */
 void sender_flush(const struct sender_run *run);
 /* Prints a line that is not a check run (a load error, a summary). */

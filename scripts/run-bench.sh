@@ -34,3 +34,5 @@ echo "== SQL obfuscator, go-sqllexer modes, vs a plain lexer pass"
 echo
 echo "== Go package: Check.Run vs the C API called directly from cgo (target <= 1.3x)"
 make --no-print-directory -C "$root/go" bench BUILD_DIR="$build"
+echo
+"$root/scripts/bench-isolation.sh" "$build"

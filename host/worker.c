@@ -1,0 +1,480 @@
+/*
+ * worker.c - one worker process: loads instances, runs them, forwards
+ * every submission to the supervisor in batches (docs/isolation.md).
+ */
+#include <errno.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <fcntl.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "checks.h"
+#include "log.h"
+#include "sender.h"
+#include "wire.h"
+#include "worker.h"
+
+static int out_fd = -1;
+/* Python threads of a check may submit concurrently: one batch, one lock. */
+static pthread_mutex_t out_lock = PTHREAD_MUTEX_INITIALIZER;
+static struct wire_out batch;
+static bool batch_open;
+static bool quiet_notes; /* a reload after a restart: its notes were reported already */
+
+/*
+ * SIGTERM/SIGINT from the supervisor (a stop, or a run past its run_timeout)
+ * cancel the running check: the handler only writes to a pipe; the
+ * canceller thread does the Python part. Python's own SIGINT handler would
+ * raise KeyboardInterrupt inside the check instead.
+ */
+static int cancel_pipe[2] = {-1, -1};
+static pthread_mutex_t current_lock = PTHREAD_MUTEX_INITIALIZER;
+static struct host_check *current; /* the running instance, under current_lock */
+static bool stopping;              /* under current_lock: exit after this run */
+
+static void on_stop_signal(int sig)
+{
+    int saved = errno;
+    unsigned char byte = (unsigned char)sig;
+    if (write(cancel_pipe[1], &byte, 1) < 0) {
+        /* nothing to do in a handler */
+    }
+    errno = saved;
+}
+
+struct canceller_args {
+    rtloader_t *rt;
+    int fd;
+};
+
+/* GIL: not held; taken by host_check_cancel. */
+static void *canceller(void *arg)
+{
+    struct canceller_args *a = arg;
+    unsigned char byte;
+    while (read(cancel_pipe[0], &byte, 1) != 1) {
+        if (errno != EINTR) {
+            return NULL;
+        }
+    }
+    pthread_mutex_lock(&current_lock);
+    stopping = true;
+    struct host_check *check = current;
+    if (check == NULL) {
+        shutdown(a->fd, SHUT_RD); /* idle: the request loop reads end of stream and exits */
+    }
+    pthread_mutex_unlock(&current_lock);
+    if (check != NULL) {
+        host_log(DATADOG_AGENT_INFO, "worker %d: cancelling check %s", (int)getpid(), check->id);
+        host_check_cancel(a->rt, check);
+    }
+    return NULL;
+}
+
+static void start_canceller(rtloader_t *rt, int fd)
+{
+    static struct canceller_args args;
+    args.rt = rt;
+    args.fd = fd;
+    if (pipe2(cancel_pipe, O_CLOEXEC) != 0) {
+        return;
+    }
+    pthread_t thread;
+    sigset_t stop_signals, previous;
+    sigemptyset(&stop_signals);
+    sigaddset(&stop_signals, SIGINT);
+    sigaddset(&stop_signals, SIGTERM);
+    /* the handler runs on the other threads: the canceller must never be interrupted */
+    pthread_sigmask(SIG_BLOCK, &stop_signals, &previous);
+    if (pthread_create(&thread, NULL, canceller, &args) == 0) {
+        pthread_detach(thread);
+    }
+    pthread_sigmask(SIG_SETMASK, &previous, NULL);
+    struct sigaction sa;
+    memset(&sa, 0, sizeof(sa));
+    sa.sa_handler = on_stop_signal;
+    sa.sa_flags = SA_RESTART;
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGTERM, &sa, NULL);
+    sigaction(SIGINT, &sa, NULL);
+}
+
+/* Caller holds out_lock. */
+static void batch_flush_locked(void)
+{
+    if (!batch_open) {
+        return;
+    }
+    batch_open = false;
+    if (wire_send(out_fd, &batch) != 0) {
+        /* the supervisor is gone: nothing to report to */
+        _exit(0);
+    }
+}
+
+static void batch_flush(void)
+{
+    pthread_mutex_lock(&out_lock);
+    batch_flush_locked();
+    pthread_mutex_unlock(&out_lock);
+}
+
+/* Starts a record; the caller packs its fields then calls record_end. Takes out_lock. */
+static msgpack_packer *record_begin(enum wire_record kind, size_t fields)
+{
+    pthread_mutex_lock(&out_lock);
+    if (!batch_open) {
+        wire_begin(&batch, WIRE_BATCH);
+        batch_open = true;
+    }
+    msgpack_pack_array(&batch.pk, fields + 1);
+    msgpack_pack_int(&batch.pk, (int)kind);
+    return &batch.pk;
+}
+
+static void record_end(void)
+{
+    if (wire_size(&batch) >= WIRE_BATCH_BYTES) {
+        batch_flush_locked();
+    }
+    pthread_mutex_unlock(&out_lock);
+}
+
+static void fwd_metric(char *check_id, metric_type_t type, char *name, double value, char **tags,
+                       char *hostname, bool flush_first_value)
+{
+    (void)flush_first_value;
+    msgpack_packer *pk = record_begin(WIRE_REC_METRIC, 6);
+    wire_pack_str(pk, check_id);
+    msgpack_pack_int(pk, (int)type);
+    wire_pack_str(pk, name);
+    msgpack_pack_double(pk, value);
+    wire_pack_strings(pk, tags);
+    wire_pack_str(pk, hostname);
+    record_end();
+}
+
+static void fwd_service_check(char *check_id, char *name, int status, char **tags, char *hostname,
+                              char *message)
+{
+    msgpack_packer *pk = record_begin(WIRE_REC_SERVICE_CHECK, 6);
+    wire_pack_str(pk, check_id);
+    wire_pack_str(pk, name);
+    msgpack_pack_int(pk, status);
+    wire_pack_strings(pk, tags);
+    wire_pack_str(pk, hostname);
+    wire_pack_str(pk, message);
+    record_end();
+}
+
+static void fwd_event(char *check_id, event_t *ev)
+{
+    msgpack_packer *pk = record_begin(WIRE_REC_EVENT, 11);
+    wire_pack_str(pk, check_id);
+    wire_pack_str(pk, ev->title);
+    wire_pack_str(pk, ev->text);
+    msgpack_pack_int64(pk, ev->ts);
+    wire_pack_str(pk, ev->priority);
+    wire_pack_str(pk, ev->host);
+    wire_pack_strings(pk, ev->tags);
+    wire_pack_str(pk, ev->alert_type);
+    wire_pack_str(pk, ev->aggregation_key);
+    wire_pack_str(pk, ev->source_type_name);
+    wire_pack_str(pk, ev->event_type);
+    record_end();
+}
+
+static void fwd_histogram_bucket(char *check_id, char *name, long long value, float lower,
+                                 float upper, int monotonic, char *hostname, char **tags,
+                                 bool flush_first_value)
+{
+    (void)flush_first_value;
+    msgpack_packer *pk = record_begin(WIRE_REC_HISTOGRAM_BUCKET, 8);
+    wire_pack_str(pk, check_id);
+    wire_pack_str(pk, name);
+    msgpack_pack_int64(pk, value);
+    msgpack_pack_float(pk, lower);
+    msgpack_pack_float(pk, upper);
+    msgpack_pack_int(pk, monotonic);
+    wire_pack_str(pk, hostname);
+    wire_pack_strings(pk, tags);
+    record_end();
+}
+
+static void fwd_platform_event(char *check_id, char *raw, int len, char *event_type)
+{
+    msgpack_packer *pk = record_begin(WIRE_REC_PLATFORM_EVENT, 3);
+    wire_pack_str(pk, check_id);
+    size_t n = len > 0 ? (size_t)len : 0;
+    msgpack_pack_bin(pk, n); /* raw may hold NUL bytes: its length travels */
+    msgpack_pack_bin_body(pk, raw, n);
+    wire_pack_str(pk, event_type);
+    record_end();
+}
+
+static void fwd_metadata(char *check_id, char *name, char *value)
+{
+    msgpack_packer *pk = record_begin(WIRE_REC_METADATA, 3);
+    wire_pack_str(pk, check_id);
+    wire_pack_str(pk, name);
+    wire_pack_str(pk, value);
+    record_end();
+}
+
+static void fwd_log(char *line, char *check_id)
+{
+    msgpack_packer *pk = record_begin(WIRE_REC_LOG, 2);
+    wire_pack_str(pk, check_id);
+    wire_pack_str(pk, line);
+    record_end();
+}
+
+static void fwd_external_tags(char *hostname, char *source_type, char **tags)
+{
+    msgpack_packer *pk = record_begin(WIRE_REC_EXTERNAL_TAGS, 3);
+    wire_pack_str(pk, hostname);
+    wire_pack_str(pk, source_type);
+    wire_pack_strings(pk, tags);
+    record_end();
+}
+
+static void fwd_note(const char *kind, const char *check_name, const char *message)
+{
+    if (quiet_notes) {
+        return;
+    }
+    msgpack_packer *pk = record_begin(WIRE_REC_NOTE, 3);
+    wire_pack_str(pk, kind);
+    wire_pack_str(pk, check_name);
+    wire_pack_str(pk, message);
+    record_end();
+}
+
+static double host_start_time;
+
+static double fwd_process_start_time(void)
+{
+    return host_start_time;
+}
+
+void worker_register(rtloader_t *rt, int fd)
+{
+    out_fd = fd;
+    const char *start = getenv(WORKER_START_TIME_ENV);
+    if (start != NULL) {
+        host_start_time = strtod(start, NULL);
+        set_get_process_start_time_cb(rt, fwd_process_start_time);
+        unsetenv(WORKER_START_TIME_ENV); /* not for the processes checks start */
+    }
+    set_submit_metric_cb(rt, fwd_metric);
+    set_submit_service_check_cb(rt, fwd_service_check);
+    set_submit_event_cb(rt, fwd_event);
+    set_submit_histogram_bucket_cb(rt, fwd_histogram_bucket);
+    set_submit_event_platform_event_cb(rt, fwd_platform_event);
+    set_set_check_metadata_cb(rt, fwd_metadata);
+    set_send_log_cb(rt, fwd_log);
+    set_set_external_tags_cb(rt, fwd_external_tags);
+    sender_set_note_hook(fwd_note);
+}
+
+struct loaded {
+    struct host_check *checks;
+    size_t count;
+    size_t *index; /* the instance's number in its check's configuration */
+    size_t index_cap;
+};
+
+/* LOAD name workers k shift quiet: the instances i of `name` with (i + shift) % workers == k. */
+static int handle_load(rtloader_t *rt, const struct host_config *cfg, struct loaded *l,
+                       struct wire_in *in, struct wire_out *reply)
+{
+    char *name = wire_strdup(wire_next(in));
+    long long workers = 1, k = 0, shift = 0, quiet = 0;
+    if (name == NULL || !wire_int(wire_next(in), &workers) || !wire_int(wire_next(in), &k)
+        || !wire_int(wire_next(in), &shift) || !wire_int(wire_next(in), &quiet) || workers < 1
+        || shift < 0) {
+        free(name);
+        return -1;
+    }
+    quiet_notes = quiet != 0;
+    struct check_config cc;
+    char *error = NULL;
+    size_t first = l->count;
+    int failures = 0;
+    /* the supervisor read the same files already; a change since is reported as a load error.
+     * Keep-going, as the supervisor's `run`: the same files are skipped (and reported there
+     * once), so the instance indexes match; `check` stopped before reaching a worker. */
+    int found = host_check_config_load(cfg->confd_path, name, true, &cc, &error);
+    if (found != 0) {
+        sender_print_note("load_error", name, error != NULL ? error : "configuration changed");
+        free(error);
+        failures = 1;
+    } else {
+        rtloader_gilstate_t gil = ensure_gil(rt);
+        for (size_t i = 0; i < cc.count; i++) {
+            if ((long long)((i + (size_t)shift) % (size_t)workers) != k) {
+                continue; /* another worker's */
+            }
+            struct check_config one = {.name = cc.name, .instances = &cc.instances[i], .count = 1};
+            size_t before = l->count;
+            failures += host_checks_load(rt, cfg, &one, &l->checks, &l->count);
+            if (l->count > before) {
+                if (l->count > l->index_cap) {
+                    size_t cap = l->count * 2;
+                    size_t *grown = realloc(l->index, cap * sizeof(*grown));
+                    if (grown == NULL) {
+                        abort(); /* out of memory in a worker: the supervisor reports the crash */
+                    }
+                    l->index = grown;
+                    l->index_cap = cap;
+                }
+                l->index[l->count - 1] = i;
+            }
+        }
+        release_gil(rt, gil);
+    }
+    host_check_config_free(&cc);
+    free(name);
+    quiet_notes = false;
+    batch_flush();
+
+    wire_begin(reply, WIRE_LOADED);
+    msgpack_pack_int(&reply->pk, failures);
+    msgpack_pack_array(&reply->pk, l->count - first);
+    for (size_t i = first; i < l->count; i++) {
+        struct host_check *c = &l->checks[i];
+        msgpack_pack_array(&reply->pk, 5);
+        msgpack_pack_uint64(&reply->pk, l->index[i]);
+        wire_pack_str(&reply->pk, c->id);
+        wire_pack_str(&reply->pk, c->version);
+        wire_pack_str(&reply->pk, c->source);
+        msgpack_pack_double(&reply->pk, c->interval);
+    }
+    return wire_send(out_fd, reply);
+}
+
+static double process_cpu_s(void)
+{
+    struct rusage ru;
+    if (getrusage(RUSAGE_SELF, &ru) != 0) {
+        return 0;
+    }
+    return (double)(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec)
+           + (double)(ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1e6;
+}
+
+static long long resident_bytes(void)
+{
+    long long pages = 0, resident = 0;
+    FILE *f = fopen("/proc/self/statm", "r");
+    if (f == NULL) {
+        return 0;
+    }
+    if (fscanf(f, "%lld %lld", &pages, &resident) != 2) {
+        resident = 0;
+    }
+    fclose(f);
+    return resident * sysconf(_SC_PAGESIZE);
+}
+
+/* RUN id: runs the instance, sends its batches then DONE. */
+static int handle_run(rtloader_t *rt, struct loaded *l, struct wire_in *in,
+                      struct wire_out *reply)
+{
+    char *id = wire_strdup(wire_next(in));
+    struct host_check *check = NULL;
+    for (size_t i = 0; id != NULL && i < l->count; i++) {
+        if (strcmp(l->checks[i].id, id) == 0) {
+            check = &l->checks[i];
+        }
+    }
+    struct host_run_result result = {0};
+    double cpu = process_cpu_s();
+    pthread_mutex_lock(&current_lock);
+    current = check;
+    bool stop_first = stopping;
+    pthread_mutex_unlock(&current_lock);
+    if (stop_first) {
+        result.error = strdup("the worker is stopping");
+    } else if (check != NULL) {
+        host_check_execute(rt, check, &result);
+        pthread_mutex_lock(&current_lock);
+        current = NULL;
+        pthread_mutex_unlock(&current_lock);
+    } else {
+        result.error = strdup("no such instance in this worker");
+    }
+    cpu = process_cpu_s() - cpu;
+
+    wire_begin(reply, WIRE_DONE);
+    wire_pack_str(&reply->pk, id);
+    wire_pack_str(&reply->pk, result.error);
+    msgpack_pack_int(&reply->pk, result.cancelled ? 1 : 0);
+    msgpack_pack_double(&reply->pk, result.duration_ms);
+    wire_pack_strings(&reply->pk, result.warnings);
+    msgpack_pack_double(&reply->pk, cpu);
+    msgpack_pack_int64(&reply->pk, resident_bytes());
+    host_run_result_free(&result);
+    free(id);
+    /* the run's last batch and its result in one write: one wake-up of the supervisor */
+    pthread_mutex_lock(&out_lock);
+    int sent = batch_open ? wire_send2(out_fd, &batch, reply) : wire_send(out_fd, reply);
+    batch_open = false;
+    pthread_mutex_unlock(&out_lock);
+    return sent;
+}
+
+int worker_serve(rtloader_t *rt, const struct host_config *cfg, int fd)
+{
+    out_fd = fd;
+    struct loaded l = {0};
+    struct wire_out reply = {0};
+    int status = 0;
+    start_canceller(rt, fd);
+    for (;;) {
+        char *data = NULL;
+        size_t len = 0;
+        int r = wire_recv(fd, &data, &len);
+        if (r != 0) {
+            status = r > 0 ? 0 : 1; /* end of stream: the supervisor closed us or died */
+            break;
+        }
+        struct wire_in in;
+        wire_in_init(&in, data, len);
+        long long kind = 0;
+        int sent = -1;
+        if (wire_int(wire_next(&in), &kind)) {
+            if (kind == WIRE_LOAD) {
+                sent = handle_load(rt, cfg, &l, &in, &reply);
+            } else if (kind == WIRE_RUN) {
+                sent = handle_run(rt, &l, &in, &reply);
+            }
+        }
+        wire_in_free(&in);
+        free(data);
+        if (sent != 0) {
+            host_log(DATADOG_AGENT_ERROR, "worker %d: bad request or supervisor gone", (int)getpid());
+            status = 1;
+            break;
+        }
+        pthread_mutex_lock(&current_lock);
+        bool stop = stopping;
+        pthread_mutex_unlock(&current_lock);
+        if (stop) {
+            break;
+        }
+    }
+    wire_free(&reply);
+    wire_free(&batch);
+    rtloader_gilstate_t gil = ensure_gil(rt);
+    host_checks_free(rt, l.checks, l.count);
+    release_gil(rt, gil);
+    free(l.index);
+    return status;
+}

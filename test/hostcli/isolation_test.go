@@ -1,0 +1,442 @@
+package hostcli
+
+import (
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"sort"
+	"strconv"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+)
+
+// Process isolation (docs/isolation.md): `check --isolation process` runs
+// each instance in a worker process; faults of a check are runs that fail,
+// never a host that dies.
+
+// crashTree is a tree whose conf.d holds only crash.yaml with `conf`.
+func crashTree(t *testing.T, conf string) *tree {
+	t.Helper()
+	tr := newTree(t, false)
+	tr.writeFile(filepath.Join(tr.confd, "crash.yaml"), conf)
+	return tr
+}
+
+// crashRunsOf returns the "run" objects of the instance whose source ends with `line`.
+func crashRunsOf(objs []obj, sourceLine string) []obj {
+	var out []obj
+	for _, o := range where(objs, "run", "crash") {
+		if strings.HasSuffix(o.str("source"), ":"+sourceLine) {
+			out = append(out, o)
+		}
+	}
+	return out
+}
+
+// A check that segfaults, aborts, calls os._exit or is SIGKILLed: its runs
+// are errors naming the signal or the status, the crash report is on
+// stderr, its worker is restarted, and the other instance on the same
+// worker keeps running with everything it submitted.
+func TestIsolationCrashes(t *testing.T) {
+	cases := []struct {
+		mode, want string
+		report     bool // Python's faulthandler prints the traceback
+	}{
+		{"segv", "killed by signal 11 (Segmentation fault)", true},
+		{"abort", "killed by signal 6 (Aborted)", true},
+		{"exit", "exited with status 7", false},
+		{"sigkill", "killed by signal 9 (Killed)", false},
+	}
+	for _, c := range cases {
+		t.Run(c.mode, func(t *testing.T) {
+			if c.mode == "segv" {
+				// sanitizer builds: ASan's own SEGV handler would turn the signal
+				// into its report and exit status 1; the signal is what is tested
+				// (without ASan, the variable is ignored)
+				t.Setenv("ASAN_OPTIONS", strings.TrimPrefix(os.Getenv("ASAN_OPTIONS")+":handle_segv=0", ":"))
+			}
+			tr := crashTree(t, "instances:\n  - mode: "+c.mode+"\n  - mode: ok\n")
+			r := tr.check("crash", "--isolation", "process", "--workers", "1", "--times", "2", "--interval", "0")
+			wantCode(t, r, 1)
+			objs := r.lines(t)
+			crashed := crashRunsOf(objs, "2")
+			if len(crashed) != 2 {
+				t.Fatalf("want 2 runs of the crashing instance, got %v\n%s", crashed, r)
+			}
+			for _, run := range crashed {
+				if run.str("status") != "error" || !strings.Contains(run.str("error"), c.want) {
+					t.Errorf("crashing run: want an error with %q, got %v", c.want, run)
+				}
+			}
+			ok := crashRunsOf(objs, "3")
+			if len(ok) != 2 || ok[0].str("status") != "ok" || ok[1].str("status") != "ok" {
+				t.Fatalf("the healthy instance on the same worker must run ok twice, got %v\n%s", ok, r)
+			}
+			after := withField(where(objs, "metric", "crash"), "name", "crash.after")
+			if len(after) != 2 {
+				t.Errorf("the healthy instance's crash.after must arrive in both runs, got %v", after)
+			}
+			if c.report {
+				wantContains(t, "stderr (crash report)", r.stderr, "Fatal Python error")
+				wantContains(t, "stderr (crash report's traceback)", r.stderr, "crash.py")
+			}
+			wantContains(t, "stderr", r.stderr, "restarting a worker")
+		})
+	}
+}
+
+// c_stacktrace_collection: the worker installs rtloader's crash handler, so
+// its report (C frames and the Python traceback) reaches the host's stderr.
+func TestIsolationCrashReport(t *testing.T) {
+	t.Setenv("ASAN_OPTIONS", strings.TrimPrefix(os.Getenv("ASAN_OPTIONS")+":handle_segv=0", ":"))
+	tr := crashTree(t, "instances:\n  - mode: segv\n")
+	tr.writeConfig("c_stacktrace_collection: true\n")
+	r := tr.check("crash", "--isolation", "process")
+	wantCode(t, r, 1)
+	only := one(t, where(r.lines(t), "run", "crash"), "run")
+	wantContains(t, "run error", only.str("error"), "killed by signal 11 (Segmentation fault)")
+	wantContains(t, "stderr", r.stderr, "HANDLER CAUGHT signal 11")
+	wantContains(t, "stderr", r.stderr, "PYTHON STACKTRACE")
+	wantContains(t, "stderr", r.stderr, "crash.py")
+	if strings.Contains(r.stderr, "Fatal Python error") {
+		t.Errorf("faulthandler must stay off when rtloader's report is on (one report, not two)\n%s", r.stderr)
+	}
+}
+
+// A check that crashes on every run is paused after 3 crashes in a row.
+func TestIsolationPausesAfterRepeatedCrashes(t *testing.T) {
+	tr := crashTree(t, "instances:\n  - mode: exit\n")
+	r := tr.check("crash", "--isolation", "process", "--times", "5", "--interval", "0")
+	wantCode(t, r, 1)
+	objs := r.lines(t)
+	if runs := where(objs, "run", "crash"); len(runs) != 3 {
+		t.Fatalf("want 3 runs before the pause, got %d\n%s", len(runs), r)
+	}
+	paused := one(t, where(objs, "paused", "crash"), "paused note")
+	wantContains(t, "paused note", paused.str("message"), "3 runs in a row")
+}
+
+// run_timeout (instance or init_config): a check that ignores cancellation
+// has its worker killed; one that honours it returns what it submitted.
+// Either way the run is reported as timed out, and the next instance runs.
+func TestIsolationRunTimeout(t *testing.T) {
+	tr := crashTree(t, "instances:\n  - mode: spin\n    run_timeout: 1\n  - mode: ok\n")
+	tr.writeFile(filepath.Join(tr.confd, "crash.d", "sleep.yaml"),
+		"init_config:\n  run_timeout: 1\ninstances:\n  - mode: sleep\n")
+	start := time.Now()
+	r := tr.check("crash", "--isolation", "process", "--workers", "1")
+	wantCode(t, r, 1)
+	if took := time.Since(start); took > 20*time.Second {
+		t.Errorf("two 1 s timeouts took %v", took)
+	}
+	objs := r.lines(t)
+	var spin, sleep, okRun obj
+	for _, run := range where(objs, "run", "crash") {
+		switch {
+		case strings.HasSuffix(run.str("source"), "crash.yaml:2"):
+			spin = run
+		case strings.HasSuffix(run.str("source"), "crash.yaml:4"):
+			okRun = run
+		case strings.Contains(run.str("source"), "sleep.yaml"):
+			sleep = run
+		}
+	}
+	if spin == nil || !strings.Contains(spin.str("error"), "timed out after 1 s (run_timeout)") ||
+		!strings.Contains(spin.str("error"), "killed by signal 9") {
+		t.Errorf("spinning check: want timed out and killed, got %v\n%s", spin, r)
+	}
+	if sleep == nil || !strings.Contains(sleep.str("error"), "timed out after 1 s (run_timeout); cancelled") {
+		t.Errorf("sleeping check (init_config run_timeout): want timed out and cancelled, got %v\n%s", sleep, r)
+	}
+	if okRun == nil || okRun.str("status") != "ok" {
+		t.Errorf("the instance after the spinning one must run ok, got %v\n%s", okRun, r)
+	}
+	found := false
+	for _, m := range withField(where(objs, "metric", "crash"), "name", "crash.after") {
+		found = found || sameStrings(m.strings("tags"), []string{"mode:sleep"})
+	}
+	if !found {
+		t.Errorf("the cancelled check's crash.after must be delivered\n%s", r)
+	}
+}
+
+// worker_rss_limit: a worker over the limit after a run is restarted, and
+// says so; without a limit, nothing is restarted.
+func TestIsolationRSSLimit(t *testing.T) {
+	conf := "instances:\n  - mode: grow\n    grow_mib: 96\n"
+	tr := crashTree(t, conf)
+	tr.writeConfig("worker_rss_limit: 150\n")
+	r := tr.check("crash", "--isolation", "process", "--times", "3", "--interval", "0")
+	wantCode(t, r, 0)
+	objs := r.lines(t)
+	restarts := where(objs, "worker_restart", "crash")
+	if len(restarts) == 0 {
+		t.Fatalf("a worker growing 96 MiB a run never passed worker_rss_limit 150\n%s", r)
+	}
+	wantContains(t, "restart note", restarts[0].str("message"), "over worker_rss_limit (150 MiB)")
+	for _, run := range where(objs, "run", "crash") {
+		if run.str("status") != "ok" {
+			t.Errorf("every run must succeed, got %v", run)
+		}
+	}
+	tr.writeConfig("")
+	r = tr.check("crash", "--isolation", "process", "--times", "2", "--interval", "0")
+	wantCode(t, r, 0)
+	if n := len(where(r.lines(t), "worker_restart", "")); n != 0 {
+		t.Errorf("no limit: want no restart, got %d\n%s", n, r)
+	}
+}
+
+// childPids lists the processes whose parent is pid.
+func childPids(t *testing.T, pid int) []int {
+	t.Helper()
+	entries, err := os.ReadDir("/proc")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out []int
+	for _, e := range entries {
+		n, err := strconv.Atoi(e.Name())
+		if err != nil {
+			continue
+		}
+		data, err := os.ReadFile(filepath.Join("/proc", e.Name(), "stat"))
+		if err != nil {
+			continue
+		}
+		fields := strings.Fields(string(data[strings.LastIndexByte(string(data), ')')+1:]))
+		if len(fields) > 1 && fields[1] == strconv.Itoa(pid) {
+			out = append(out, n)
+		}
+	}
+	return out
+}
+
+// alive: the process exists and is not a zombie.
+func alive(pid int) bool {
+	data, err := os.ReadFile(filepath.Join("/proc", strconv.Itoa(pid), "stat"))
+	if err != nil {
+		return false
+	}
+	fields := strings.Fields(string(data[strings.LastIndexByte(string(data), ')')+1:]))
+	return len(fields) > 0 && fields[0] != "Z"
+}
+
+func waitFile(t *testing.T, path string, timeout time.Duration) {
+	t.Helper()
+	deadline := time.Now().Add(timeout)
+	for {
+		if _, err := os.Stat(path); err == nil {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("%s never appeared", path)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+func sleepingCheck(t *testing.T) (*tree, *liveProcess, []int) {
+	t.Helper()
+	tr := crashTree(t, "")
+	started := filepath.Join(tr.dir, "started")
+	tr.writeFile(filepath.Join(tr.confd, "crash.yaml"),
+		"instances:\n  - mode: sleep\n    started_file: "+started+"\n")
+	p := startLive(t, tr.dir, "check", "crash", "--confd", tr.confd, "--config", tr.config,
+		"--format", "json", "--isolation", "process", "--workers", "1")
+	waitFile(t, started, 30*time.Second)
+	workers := childPids(t, p.cmd.Process.Pid)
+	if len(workers) != 1 {
+		t.Fatalf("want one worker process, found %v\n%s", workers, p.dump())
+	}
+	return tr, p, workers
+}
+
+// SIGTERM: the worker cancels its check (reported as cancelled) and exits
+// with the host, within the grace period.
+func TestIsolationSIGTERM(t *testing.T) {
+	_, p, workers := sleepingCheck(t)
+	code, took := p.stop(syscall.SIGTERM, 10*time.Second)
+	if code != 0 {
+		t.Errorf("exit code %d after SIGTERM\n%s", code, p.dump())
+	}
+	if took > 5*time.Second {
+		t.Errorf("the host took %v to stop", took)
+	}
+	run := one(t, where(p.objects(), "run", "crash"), "run")
+	if run.str("status") != "cancelled" {
+		t.Errorf("want the run cancelled, got %v", run)
+	}
+	if alive(workers[0]) {
+		t.Errorf("worker %d survived the host", workers[0])
+	}
+}
+
+// A SIGKILLed host leaves no worker behind: each notices its parent is gone.
+func TestIsolationHostKilled(t *testing.T) {
+	_, p, workers := sleepingCheck(t)
+	if err := p.cmd.Process.Signal(syscall.SIGKILL); err != nil {
+		t.Fatal(err)
+	}
+	<-p.done
+	deadline := time.Now().Add(5 * time.Second)
+	for alive(workers[0]) {
+		if time.Now().After(deadline) {
+			t.Fatalf("worker %d still alive 5 s after its host was SIGKILLed", workers[0])
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+// normalized renders a check's output for comparison: durations dropped,
+// the tree's directory replaced, lines sorted (instances may be placed on
+// different workers; every line still names its check id and run).
+func normalized(t *testing.T, r result, dir string, dropValues bool) []string {
+	t.Helper()
+	var out []string
+	for _, o := range r.lines(t) {
+		delete(o, "duration_ms")
+		// the start of the process that ran: two invocations never share it
+		if dropValues || (o.str("type") == "metadata" && o.str("name") == "process_start_time") {
+			delete(o, "value")
+		}
+		data, _ := json.Marshal(map[string]interface{}(o))
+		out = append(out, strings.ReplaceAll(string(data), dir, "<tree>"))
+	}
+	sort.Strings(out)
+	return out
+}
+
+func compareModes(t *testing.T, name string, none, process result, dirNone, dirProcess string, dropValues bool) {
+	t.Helper()
+	if none.code != process.code {
+		t.Errorf("%s: exit code %d in process, %d isolated\n%s\n%s", name, none.code, process.code, none, process)
+	}
+	a := normalized(t, none, dirNone, dropValues)
+	b := normalized(t, process, dirProcess, dropValues)
+	if strings.Join(a, "\n") != strings.Join(b, "\n") {
+		t.Errorf("%s: output differs\n--- in process:\n%s\n--- in workers:\n%s\n--- stderr:\n%s",
+			name, strings.Join(a, "\n"), strings.Join(b, "\n"), process.stderr)
+	}
+}
+
+// Every fixture check and every example check gives the same output, ids,
+// aggregation and exit code in both modes.
+func TestIsolationSameOutputAsInProcess(t *testing.T) {
+	names, err := filepath.Glob(filepath.Join("testdata", "conf.d", "*"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	trNone := newTree(t, true)
+	trProcess := newTree(t, true)
+	for _, path := range names {
+		name := strings.TrimSuffix(strings.TrimSuffix(filepath.Base(path), ".d"), ".yaml")
+		none := trNone.check(name, "--times", "2", "--interval", "0")
+		process := trProcess.check(name, "--times", "2", "--interval", "0", "--isolation", "process", "--workers", "2")
+		compareModes(t, name, none, process, trNone.dir, trProcess.dir, false)
+	}
+
+	// the examples read the machine (load, disk, files): values move between runs
+	examples := func() *tree {
+		tr := newTree(t, false)
+		copyDir(t, filepath.Join("..", "..", "examples", "checks.d"), tr.checksd)
+		copyDir(t, filepath.Join("..", "..", "examples", "conf.d"), tr.confd)
+		tr.writeConfig("tags:\n  - env:example\n")
+		return tr
+	}
+	exNone, exProcess := examples(), examples()
+	entries, err := os.ReadDir(exNone.confd)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, e := range entries {
+		name := strings.TrimSuffix(strings.TrimSuffix(e.Name(), ".d"), ".yaml")
+		none := exNone.check(name)
+		process := exProcess.check(name, "--isolation", "process")
+		compareModes(t, "example "+name, none, process, exNone.dir, exProcess.dir, true)
+	}
+}
+
+// check_isolation / check_workers in datadog.yaml, and their errors.
+func TestIsolationSettings(t *testing.T) {
+	tr := crashTree(t, "instances:\n  - mode: exit\n")
+	tr.writeConfig("check_isolation: process\ncheck_workers: 1\n")
+	r := tr.check("crash")
+	wantCode(t, r, 1)
+	only := one(t, where(r.lines(t), "run", "crash"), "run")
+	wantContains(t, "run error", only.str("error"), "exited with status 7")
+
+	tr.writeConfig("check_isolation: threads\n")
+	r = tr.check("crash")
+	wantCode(t, r, 3)
+	wantContains(t, "stderr", r.stderr, "check_isolation must be none or process")
+
+	r = tr.check("crash", "--isolation", "threads")
+	wantCode(t, r, 2)
+	r = tr.check("crash", "--workers", "0")
+	wantCode(t, r, 2)
+	tr.writeConfig("worker_rss_limit: lots\n")
+	r = tr.check("crash")
+	wantCode(t, r, 3)
+	wantContains(t, "stderr", r.stderr, "worker_rss_limit must be")
+}
+
+// `run` in worker processes: a check that exits on every run is reported,
+// restarted, then paused, while a fast check and a sleeping one on the
+// other worker go on; SIGTERM cancels the sleeping one, the host exits 0
+// and no worker outlives it.
+func TestIsolationRun(t *testing.T) {
+	tr := newTree(t, false)
+	started := filepath.Join(tr.dir, "started")
+	tr.writeFile(filepath.Join(tr.confd, "fast.yaml"), "instances:\n  - min_collection_interval: 1\n")
+	tr.writeFile(filepath.Join(tr.confd, "crash.yaml"), "instances:\n"+
+		"  - mode: exit\n    min_collection_interval: 1\n"+
+		"  - mode: sleep\n    min_collection_interval: 1\n    started_file: "+started+"\n")
+	var p *liveProcess
+	withDefaultSignal(syscall.SIGTERM, func() {
+		p = startLive(t, tr.dir, "run", "--config", tr.config, "--format", "json",
+			"--isolation", "process", "--workers", "2")
+	})
+	p.waitFor("a paused crashing instance and 3 runs of the fast check", runWarmup, func(objs []obj) bool {
+		return len(where(objs, "paused", "crash")) == 1 && len(runsOf(objs, "fast")) >= 3
+	})
+	waitFile(t, started, runWarmup)
+	workers := childPids(t, p.cmd.Process.Pid)
+	code, took := p.stop(syscall.SIGTERM, 10*time.Second)
+	if code != 0 || took > 6*time.Second {
+		t.Errorf("SIGTERM: exit code %d after %v, want 0 within the grace period\n%s", code, took, p.dump())
+	}
+	objs := p.objects()
+	exits := withField(runsOf(objs, "crash"), "status", "error")
+	if len(exits) != 3 {
+		t.Errorf("want 3 failed runs of the exiting instance before its pause, got %d\n%s", len(exits), p.dump())
+	}
+	for _, r := range exits {
+		wantContains(t, "crash run", r.str("error"), "exited with status 7")
+	}
+	if len(withField(runsOf(objs, "crash"), "status", "cancelled")) != 1 {
+		t.Errorf("want the sleeping instance's run cancelled\n%s", p.dump())
+	}
+	for _, pid := range workers {
+		if alive(pid) {
+			t.Errorf("worker %d survived the host", pid)
+		}
+	}
+}
+
+// Instances on different workers run at the same time: a slow one does not
+// hold back the instance placed on the other worker.
+func TestIsolationWorkersRunConcurrently(t *testing.T) {
+	tr := crashTree(t, "instances:\n  - mode: sleep\n    run_timeout: 2\n  - mode: ok\n")
+	r := tr.check("crash", "--isolation", "process", "--workers", "2")
+	wantCode(t, r, 1)
+	var order []string
+	for _, o := range where(r.lines(t), "run", "crash") {
+		order = append(order, o.str("source"))
+	}
+	if len(order) != 2 || !strings.HasSuffix(order[0], ":4") {
+		t.Errorf("the fast instance (line 4) must finish first, got %v\n%s", order, r)
+	}
+}
