@@ -108,6 +108,23 @@ func TestRunSkipsBadFiles(t *testing.T) {
 	r := tr.check("skipping")
 	wantCode(t, r, 3)
 	wantContains(t, "stderr", r.stderr, filepath.Join(tr.confd, "skipping.yaml")+":2: 'min_collection_interval'")
+
+	// with process isolation too: the workers load the same good files and the bad ones are
+	// reported once, by the supervisor
+	iso := startLive(t, tr.dir, "run", "-c", tr.config, "--format", "json", "--isolation", "process", "--workers", "2")
+	iso.waitFor("isolated runs of fast and of the good file of e2e_log_levels", runWarmup, func(objs []obj) bool {
+		return len(runsOf(objs, "fast")) >= 1 && len(runsOf(objs, "e2e_log_levels")) >= 1
+	})
+	if code, _ := iso.stop(syscall.SIGTERM, 15*time.Second); code != 0 {
+		t.Fatalf("isolated run: exit code %d\n%s", code, iso.dump())
+	}
+	isoObjs := iso.objects()
+	if n, m := len(where(isoObjs, "config_error", "")), len(where(isoObjs, "summary", "")); n != len(bad) || m != len(bad) {
+		t.Errorf("isolated run: %d config_error and %d summary lines, want %d each\n%s", n, m, len(bad), iso.dump())
+	}
+	if len(where(isoObjs, "load_error", "")) != 0 {
+		t.Errorf("isolated run: a worker reported a load error\n%s", iso.dump())
+	}
 }
 
 // -c is the configuration file in every command (as in the Agent's CLI);
