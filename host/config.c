@@ -148,8 +148,34 @@ static int apply_settings(struct host_config *cfg, char **error)
         || !get_bool(cfg, "c_core_dump", &cfg->c_core_dump, error)
         || !get_string_list(cfg, "tags", &cfg->tags, error)
         || !get_string_list(cfg, "container_include", &cfg->container_include, error)
-        || !get_string_list(cfg, "container_exclude", &cfg->container_exclude, error)) {
+        || !get_string_list(cfg, "container_exclude", &cfg->container_exclude, error)
+        || !get_string(cfg, "openmetrics_listen", &cfg->openmetrics_listen, error)
+        || !get_string(cfg, "openmetrics_namespace", &cfg->openmetrics_namespace, error)) {
         goto done;
+    }
+    if (cfg->openmetrics_listen != NULL && cfg->openmetrics_listen[0] == '\0') {
+        free(cfg->openmetrics_listen); /* "" is off, as the key being absent */
+        cfg->openmetrics_listen = NULL;
+    }
+    const char *ns = cfg->openmetrics_namespace;
+    if (ns != NULL && ns[0] != '\0'
+        && (strspn(ns, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ_0123456789")
+                != strlen(ns)
+            || (ns[0] >= '0' && ns[0] <= '9'))) {
+        *error = error_at(cfg->path, value_get(cfg->root, "openmetrics_namespace")->line,
+                          "'openmetrics_namespace' must be a metric name prefix "
+                          "([a-zA-Z_][a-zA-Z0-9_]*), not '%s'",
+                          ns);
+        goto done;
+    }
+    const struct value *stale = value_get(cfg->root, "openmetrics_stale_runs");
+    if (stale != NULL && stale->type != VALUE_NULL) {
+        if (stale->type != VALUE_INT || stale->u.integer < 1 || stale->u.integer > 1000000) {
+            *error = error_at(cfg->path, stale->line,
+                              "'openmetrics_stale_runs' must be an integer from 1 to 1000000");
+            goto done;
+        }
+        cfg->openmetrics_stale_runs = (int)stale->u.integer;
     }
     if (log_level != NULL) {
         int level = host_log_level_from_name(log_level);
@@ -251,6 +277,8 @@ void host_config_free(struct host_config *cfg)
     free(cfg->confd_path);
     free(cfg->python_home);
     free(cfg->cluster_name);
+    free(cfg->openmetrics_listen);
+    free(cfg->openmetrics_namespace);
     host_free_strings(cfg->tags);
     host_free_strings(cfg->container_include);
     host_free_strings(cfg->container_exclude);

@@ -32,6 +32,9 @@ struct host_config {
     char **container_exclude;
     char *cluster_name; /* NULL when unset */
     int check_runners;
+    char *openmetrics_listen;    /* "ADDR:PORT", NULL: no endpoint */
+    char *openmetrics_namespace; /* NULL: no prefix */
+    int openmetrics_stale_runs;  /* 0: the default */
 };
 
 /*

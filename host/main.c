@@ -26,6 +26,7 @@
 #include "datadog_agent_rtloader.h"
 #include "log.h"
 #include "memstats.h"
+#include "openmetrics/endpoint.h"
 #include "rtloader_ext.h"
 #include "rtloader_mem.h"
 #include "scheduler.h"
@@ -44,6 +45,7 @@ struct options {
     const char *confd;
     const char *log_level;
     const char *python_home;
+    const char *listen;
     int times;
     double interval;
     enum sender_format format;
@@ -104,6 +106,8 @@ static const char usage_run[]
       "      --confd DIR        the conf.d directory (overrides confd_path)\n"
       "      --format F         table (default) or json\n"
       "      --stats            print the memory tracker summary at exit\n"
+      "      --listen ADDR:PORT serve the checks' metrics for Prometheus at\n"
+      "                         http://ADDR:PORT/metrics (overrides openmetrics_listen)\n"
       "      --log-level L      overrides log_level (host lines and the checks' logging)\n"
       "      --python-home DIR  the Python installation to use (overrides python_home)\n"
       "      --isolation MODE   none (default: checks run in this process) or process\n"
@@ -160,7 +164,8 @@ static int parse_options(int argc, char **argv, struct options *o)
         OPT_CONFD,
         OPT_PYTHON_HOME,
         OPT_ISOLATION,
-        OPT_WORKERS
+        OPT_WORKERS,
+        OPT_LISTEN
     };
     static const struct option long_options[] = {
         {"confd", required_argument, NULL, OPT_CONFD},
@@ -173,6 +178,7 @@ static int parse_options(int argc, char **argv, struct options *o)
         {"python-home", required_argument, NULL, OPT_PYTHON_HOME},
         {"isolation", required_argument, NULL, OPT_ISOLATION},
         {"workers", required_argument, NULL, OPT_WORKERS},
+        {"listen", required_argument, NULL, OPT_LISTEN},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
@@ -208,6 +214,12 @@ static int parse_options(int argc, char **argv, struct options *o)
             break;
         case OPT_CONFD: o->confd = optarg; break;
         case OPT_PYTHON_HOME: o->python_home = optarg; break;
+        case OPT_LISTEN:
+            if (strcmp(o->command, "run") != 0) {
+                return usage_error(usage, "%s", "--listen is an option of 'rtloader run'");
+            }
+            o->listen = optarg;
+            break;
         case OPT_CONFIG: o->config_file = optarg; break;
         case OPT_TIMES:
             if (!parse_positive(optarg, &number) || number < 1 || number > 1e6
@@ -824,6 +836,31 @@ static int command_info(struct runtime *r)
     return EXIT_OK;
 }
 
+/* The OpenMetrics endpoint of `run` (docs/openmetrics.md): a sink of the
+ * sender, so it serves what runs submit whichever runner ran them. */
+static int start_endpoint(const struct options *o, struct runtime *r, struct om_endpoint **out)
+{
+    const char *listen = o->listen != NULL ? o->listen : r->cfg.openmetrics_listen;
+    if (listen == NULL) {
+        return EXIT_OK;
+    }
+    struct om_endpoint_options eo = {
+        .listen = listen,
+        .namespace_ = r->cfg.openmetrics_namespace,
+        .stale_runs = r->cfg.openmetrics_stale_runs,
+    };
+    char *error = NULL;
+    *out = om_endpoint_start(&eo, &error);
+    if (*out == NULL) {
+        fprintf(stderr, "rtloader: %s\n", error != NULL ? error : "out of memory");
+        free(error);
+        return EXIT_RUNTIME;
+    }
+    host_log(DATADOG_AGENT_INFO, "openmetrics: serving /metrics on %s (port %d)", listen,
+             om_endpoint_port(*out));
+    return EXIT_OK;
+}
+
 int main(int argc, char **argv)
 {
     if (argc < 2 || strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "--help") == 0
@@ -846,7 +883,11 @@ int main(int argc, char **argv)
     }
 
     struct runtime r = {0};
+    struct om_endpoint *endpoint = NULL;
     int status = start(&o, &r);
+    if (status == EXIT_OK && strcmp(o.command, "run") == 0) {
+        status = start_endpoint(&o, &r, &endpoint);
+    }
     if (status == EXIT_OK) {
         if (o.worker_fd >= 0) {
             status = worker_serve(r.rt, &r.cfg, o.worker_fd);
@@ -862,6 +903,7 @@ int main(int argc, char **argv)
             status = command_info(&r);
         }
     }
+    om_endpoint_stop(endpoint);
     stop(&r, o.stats && status != EXIT_CONFIG && r.rt != NULL);
     return status;
 }

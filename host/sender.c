@@ -13,6 +13,16 @@
 #include "sender.h"
 #include "value.h"
 
+static const char *or_empty(const char *s)
+{
+    return s != NULL ? s : "";
+}
+
+static const char *or_empty_name(const char *s)
+{
+    return or_empty(s);
+}
+
 static const char *const metric_type_names[] = {"gauge",   "rate",      "count",    "monotonic_count",
                                                 "counter", "histogram", "historate"};
 
@@ -30,6 +40,14 @@ struct entry {
     uint64_t hash;
     char *json;  /* non-metrics: the object's fields, without braces */
     char *table; /* non-metrics: the table row */
+    /* kept only while a sink is installed: */
+    int item_kind;   /* enum sender_item_kind, -1 for lines a sink does not see */
+    char **tag_list; /* sorted */
+    size_t tag_count;
+    double *history; /* histogram, historate: every sample of the run */
+    size_t history_cap;
+    double lower, upper;
+    bool monotonic;
 };
 
 struct batch {
@@ -46,6 +64,25 @@ static struct batch *batches;
 static enum sender_format out_format;
 static char *default_host;
 static struct sender_totals totals;
+static sender_sink_fn sink;
+static void *sink_ctx;
+
+void sender_set_sink(sender_sink_fn fn, void *ctx)
+{
+    pthread_mutex_lock(&lock);
+    sink = fn;
+    sink_ctx = ctx;
+    pthread_mutex_unlock(&lock);
+}
+
+static void free_strings(char **list, size_t count)
+{
+    for (size_t i = 0; list != NULL && i < count; i++) {
+        free(list[i]);
+    }
+    free(list);
+}
+
 static sender_note_hook note_hook;
 
 void sender_set_note_hook(sender_note_hook hook)
@@ -68,6 +105,8 @@ static void free_entry(struct entry *e)
     free(e->tags_json);
     free(e->json);
     free(e->table);
+    free_strings(e->tag_list, e->tag_count);
+    free(e->history);
 }
 
 static void free_batch(struct batch *b)
@@ -126,6 +165,7 @@ static struct entry *append_entry(struct batch *b)
     }
     struct entry *e = &b->entries[b->count++];
     memset(e, 0, sizeof(*e));
+    e->item_kind = -1;
     return e;
 }
 
@@ -134,8 +174,10 @@ static int compare_tags(const void *a, const void *b)
     return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
-/* Sorted copies of the tags, as "a,b" and as a JSON list. */
-static void render_tags(char **tags, char **joined, char **json)
+/* Sorted copies of the tags, as "a,b" and as a JSON list; with `list`, also
+ * as a malloc'd array of copies (*list stays NULL when out of memory). */
+static void render_tags_list(char **tags, char **joined, char **json, char ***list,
+                             size_t *list_count)
 {
     size_t n = 0;
     while (tags != NULL && tags[n] != NULL) {
@@ -162,9 +204,49 @@ static void render_tags(char **tags, char **joined, char **json)
         strbuf_puts(&s, sorted[i]);
     }
     strbuf_puts(&j, "]");
+    if (list != NULL) {
+        *list = calloc(n + 1, sizeof(char *));
+        *list_count = 0;
+        for (size_t i = 0; *list != NULL && i < n; i++) {
+            if (((*list)[i] = strdup(sorted[i])) == NULL) {
+                free_strings(*list, i);
+                *list = NULL;
+                break;
+            }
+            *list_count = i + 1;
+        }
+    }
     free(sorted);
     *joined = strbuf_take(&s);
     *json = strbuf_take(&j);
+}
+
+static void render_tags(char **tags, char **joined, char **json)
+{
+    render_tags_list(tags, joined, json, NULL, NULL);
+}
+
+static bool keeps_history(metric_type_t type)
+{
+    return type == DATADOG_AGENT_RTLOADER_HISTOGRAM || type == DATADOG_AGENT_RTLOADER_HISTORATE;
+}
+
+/* Caller holds `lock`. */
+static void history_add(struct entry *e, double value)
+{
+    if (e->samples > e->history_cap) {
+        return; /* a sample was lost to memory: the aggregates cover the rest */
+    }
+    if (e->samples == e->history_cap) {
+        size_t cap = e->history_cap != 0 ? e->history_cap * 2 : 4;
+        double *grown = realloc(e->history, cap * sizeof(double));
+        if (grown == NULL) {
+            return;
+        }
+        e->history = grown;
+        e->history_cap = cap;
+    }
+    e->history[e->samples] = value;
 }
 
 static uint64_t fnv1a(uint64_t h, const char *s)
@@ -201,8 +283,9 @@ static bool index_grow(struct batch *b)
 static void add_metric(const char *check_id, metric_type_t type, const char *name, double value,
                        char **tags, const char *hostname)
 {
-    char *joined = NULL, *tags_json = NULL;
-    render_tags(tags, &joined, &tags_json);
+    char *joined = NULL, *tags_json = NULL, **tag_list = NULL;
+    size_t tag_count = 0;
+    render_tags_list(tags, &joined, &tags_json, sink != NULL ? &tag_list : NULL, &tag_count);
     const char *host = hostname != NULL && hostname[0] != '\0' ? hostname : default_host;
     if (joined == NULL || tags_json == NULL || name == NULL) {
         goto done;
@@ -223,6 +306,9 @@ static void add_metric(const char *check_id, metric_type_t type, const char *nam
             /* counts add up within a run; every other type keeps the last sample */
             bool additive = type == DATADOG_AGENT_RTLOADER_COUNT;
             e->value = additive ? e->value + value : value;
+            if (sink != NULL && keeps_history(type)) {
+                history_add(e, value);
+            }
             e->samples++;
             pthread_mutex_unlock(&lock);
             goto done;
@@ -237,9 +323,18 @@ static void add_metric(const char *check_id, metric_type_t type, const char *nam
         e->tags = joined;
         e->tags_json = tags_json;
         e->value = value;
-        e->samples = 1;
         e->hash = hash;
         joined = tags_json = NULL;
+        if (sink != NULL) {
+            e->item_kind = SENDER_ITEM_METRIC;
+            e->tag_list = tag_list;
+            e->tag_count = tag_count;
+            tag_list = NULL;
+            if (keeps_history(type)) {
+                history_add(e, value);
+            }
+        }
+        e->samples = 1;
         b->index[slot] = b->count;
         totals.metrics++;
     }
@@ -248,34 +343,74 @@ static void add_metric(const char *check_id, metric_type_t type, const char *nam
 done:
     free(joined);
     free(tags_json);
+    free_strings(tag_list, tag_count);
 }
 
-/* Buffers a rendered non-metric line; takes ownership of json and table. */
-static void add_rendered(const char *check_id, char *json, char *table, size_t *counter)
+/* Buffers a rendered non-metric line; takes ownership of json and table, and
+ * of the structured fields of `item` (a sink's copy) when not NULL. */
+static void add_rendered_item(const char *check_id, char *json, char *table, size_t *counter,
+                              struct entry *item)
 {
     if (json == NULL || table == NULL) {
         free(json);
         free(table);
+        if (item != NULL) {
+            free_entry(item);
+        }
         return;
     }
     pthread_mutex_lock(&lock);
     struct batch *b = batch_for(check_id);
     struct entry *e = b != NULL ? append_entry(b) : NULL;
     if (e != NULL) {
+        if (item != NULL) {
+            *e = *item;
+        }
         e->json = json;
         e->table = table;
         (*counter)++;
     } else {
         free(json);
         free(table);
+        if (item != NULL) {
+            free_entry(item);
+        }
     }
     pthread_mutex_unlock(&lock);
 }
 
-static const char *or_empty(const char *s)
+static void add_rendered(const char *check_id, char *json, char *table, size_t *counter)
 {
-    return s != NULL ? s : "";
+    add_rendered_item(check_id, json, table, counter, NULL);
 }
+
+/* The structured copy a sink needs of a service check or bucket; false when
+ * no sink is installed or memory ran out (the line is then kept for output only). */
+static bool sink_item(struct entry *item, enum sender_item_kind kind, const char *name,
+                      const char *host, char **tags, double value)
+{
+    memset(item, 0, sizeof(*item));
+    item->item_kind = -1;
+    if (sink == NULL) {
+        return false;
+    }
+    char *joined = NULL, *tags_json = NULL;
+    render_tags_list(tags, &joined, &tags_json, &item->tag_list, &item->tag_count);
+    free(joined);
+    free(tags_json);
+    item->name = strdup(or_empty_name(name));
+    item->host = strdup(host);
+    if (item->tag_list == NULL || item->name == NULL || item->host == NULL) {
+        free_entry(item);
+        memset(item, 0, sizeof(*item));
+        return false;
+    }
+    item->item_kind = (int)kind;
+    item->value = value;
+    item->samples = 1;
+    return true;
+}
+
 
 static void json_field(struct strbuf *b, const char *key, const char *value)
 {
@@ -318,7 +453,10 @@ static void on_service_check(char *check_id, char *name, int status, char **tags
                   or_empty(joined), message != NULL && message[0] ? "  " : "", or_empty(message));
     free(joined);
     free(tags_json);
-    add_rendered(check_id, strbuf_take(&j), strbuf_take(&t), &totals.service_checks);
+    struct entry item;
+    bool structured = sink_item(&item, SENDER_ITEM_SERVICE_CHECK, name, host, tags, status);
+    add_rendered_item(check_id, strbuf_take(&j), strbuf_take(&t), &totals.service_checks,
+                      structured ? &item : NULL);
 }
 
 static void on_event(char *check_id, event_t *ev)
@@ -364,7 +502,15 @@ static void on_histogram_bucket(char *check_id, char *name, long long value, flo
                   value, (double)lower, (double)upper, or_empty(joined));
     free(joined);
     free(tags_json);
-    add_rendered(check_id, strbuf_take(&j), strbuf_take(&t), &totals.histogram_buckets);
+    struct entry item;
+    bool structured = sink_item(&item, SENDER_ITEM_BUCKET, name, host, tags, (double)value);
+    if (structured) {
+        item.lower = (double)lower;
+        item.upper = (double)upper;
+        item.monotonic = monotonic != 0;
+    }
+    add_rendered_item(check_id, strbuf_take(&j), strbuf_take(&t), &totals.histogram_buckets,
+                      structured ? &item : NULL);
 }
 
 static void on_platform_event(char *check_id, char *raw, int len, char *event_type)
@@ -564,6 +710,46 @@ static void print_table(const struct sender_run *run, struct batch *b)
     }
 }
 
+/* Outside `lock`: the batch was unlinked, no other thread sees it. */
+static void feed_sink(sender_sink_fn to, void *ctx, const struct sender_run *run,
+                      const struct batch *b)
+{
+    size_t count = 0;
+    for (size_t i = 0; b != NULL && i < b->count; i++) {
+        count += b->entries[i].item_kind >= 0;
+    }
+    struct sender_item *items = count > 0 ? calloc(count, sizeof(*items)) : NULL;
+    if (count > 0 && items == NULL) {
+        count = 0; /* the run is still reported: its telemetry does not need the items */
+    }
+    size_t n = 0;
+    for (size_t i = 0; items != NULL && i < b->count; i++) {
+        const struct entry *e = &b->entries[i];
+        if (e->item_kind < 0) {
+            continue;
+        }
+        struct sender_item *it = &items[n++];
+        it->kind = (enum sender_item_kind)e->item_kind;
+        it->type = e->mtype;
+        it->name = e->name;
+        it->host = e->host;
+        it->tags = e->tag_list;
+        it->tag_count = e->tag_count;
+        it->value = e->value;
+        /* a history that lost samples to memory covers what it holds */
+        it->samples = e->samples;
+        it->history = e->history;
+        if (e->history != NULL && e->samples > e->history_cap) {
+            it->samples = e->history_cap;
+        }
+        it->lower = e->lower;
+        it->upper = e->upper;
+        it->monotonic = e->monotonic;
+    }
+    to(ctx, run, items, n);
+    free(items);
+}
+
 void sender_flush(const struct sender_run *run)
 {
     pthread_mutex_lock(&lock);
@@ -588,7 +774,12 @@ void sender_flush(const struct sender_run *run)
         print_table(run, b);
     }
     fflush(stdout);
+    sender_sink_fn to = sink;
+    void *to_ctx = sink_ctx;
     pthread_mutex_unlock(&lock);
+    if (to != NULL) {
+        feed_sink(to, to_ctx, run, b);
+    }
     if (b != NULL) {
         free_batch(b);
     }

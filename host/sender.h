@@ -49,6 +49,34 @@ void sender_record_log(const char *check_id, const char *line);
 void sender_record_external_tags(const char *hostname, const char *source_type, char **tags);
 
 /*
+ * A sink sees, after each flush, what the run submitted in structured form:
+ * the per-run aggregate of each metric (and for histogram/historate every
+ * sample of the run, which the printed output does not keep), service checks
+ * and histogram buckets. Tags are sorted. Events, platform events, metadata
+ * and logs are not passed on. The sink is called on the flushing thread,
+ * without the sender's lock and without the GIL, once per run (also for a run
+ * that submitted nothing).
+ */
+enum sender_item_kind { SENDER_ITEM_METRIC, SENDER_ITEM_SERVICE_CHECK, SENDER_ITEM_BUCKET };
+struct sender_item {
+    enum sender_item_kind kind;
+    metric_type_t type; /* metrics */
+    const char *name;
+    const char *host;
+    char *const *tags;
+    size_t tag_count;
+    double value;           /* metric: per-run aggregate; service check: status; bucket: count */
+    size_t samples;         /* metric: samples aggregated */
+    const double *history;  /* histogram, historate: the run's samples (`samples` of them) */
+    double lower, upper;    /* bucket bounds */
+    bool monotonic;         /* bucket */
+};
+typedef void (*sender_sink_fn)(void *ctx, const struct sender_run *run,
+                               const struct sender_item *items, size_t count);
+/* Installs (fn != NULL) or removes the sink; before any submission. */
+void sender_set_sink(sender_sink_fn fn, void *ctx);
+
+/*
  * The aggregator callbacks' entry points, for submissions replayed from a
  * worker process (supervisor.c): the same code as the in-process callbacks,
  * so both modes aggregate and print alike.

@@ -272,11 +272,12 @@ int supervisor_run_all(struct supervisor *s, struct host_check *checks, size_t c
         busy_set_free(&b);
         return (int)count;
     }
-    do {
+    for (;;) {
         /* every idle worker takes its next instance, in configuration order */
-        for (int k = 0; k < s->count && supervisor_stop_signal == 0; k++) {
+        bool any = false;
+        for (int k = 0; k < s->count; k++) {
             struct worker *w = &s->workers[k];
-            while (w->running == NULL && next[k] < count) {
+            while (supervisor_stop_signal == 0 && w->running == NULL && next[k] < count) {
                 struct host_check *c = &checks[next[k]++];
                 if (c->worker != k) {
                     continue;
@@ -287,8 +288,13 @@ int supervisor_run_all(struct supervisor *s, struct host_check *checks, size_t c
                 }
                 start_run(s, w, c, &failures);
             }
+            any |= w->running != NULL;
         }
-    } while (poll_busy(s, &b, 50, &failures) > 0);
+        if (!any) {
+            break; /* polling an empty set would only sleep */
+        }
+        poll_busy(s, &b, 50, &failures);
+    }
     free(next);
     busy_set_free(&b);
     return failures;

@@ -36,3 +36,6 @@ echo "== Go package: Check.Run vs the C API called directly from cgo (target <= 
 make --no-print-directory -C "$root/go" bench BUILD_DIR="$build"
 echo
 "$root/scripts/bench-isolation.sh" "$build"
+echo
+echo "== OpenMetrics endpoint under load: 200 instances x 100 series, 20 scrapers (scripts/bench-openmetrics.py)"
+python3 "$root/scripts/bench-openmetrics.py" "$build"

@@ -40,6 +40,22 @@ passes=0
 echo "== version-independent C tests (ctest -L once) in $build"
 ctest --test-dir "$build" --output-on-failure -L once || failed+=("once")
 
+# The OpenMetrics endpoint end to end, with a real Prometheus: once, not per
+# Python pass (what it tests - the sink, the store, the server - does not
+# depend on the Python version; the default backend runs the checks). In
+# every isolation mode `rtloader run` offers.
+modes="none"
+if "$build/bin/rtloader" run --help 2>/dev/null | grep -q -- "--isolation"; then
+  modes="none process"
+else
+  echo "note: this rtloader has no --isolation: the OpenMetrics end-to-end runs in-process only"
+fi
+for mode in $modes; do
+  echo
+  echo "== OpenMetrics end-to-end with Prometheus (once, isolation $mode)"
+  python3 "$root/test/openmetrics/e2e.py" "$build" "$mode" || failed+=("openmetrics/$mode")
+done
+
 while read -r version home; do
   case " $wanted " in *" $version "*) ;; *) continue ;; esac
   passes=$((passes + 1))
