@@ -6,8 +6,8 @@
 # no python home is given.
 #
 # RTLOADER_PYTHONS: a list of python3.X-config paths or install prefixes; one
-# backend libdatadog-agent-three-3.X.so is built per minor version (the
-# default Python's minor version first). Empty (the default) means the
+# backend lib/three/3.X/libdatadog-agent-three.so is built per minor version
+# (the default Python's minor version first). Empty (the default) means the
 # default Python plus every pyenv version present.
 
 find_package(PkgConfig)
@@ -107,6 +107,9 @@ foreach(_cand ${_candidates})
     message(STATUS "backend skipped: ${_cand}: no shared libpython${_PY_VERSION}.so")
     continue()
   endif()
+  # every installation found, "<X.Y>|<home>": one test each (the backend of
+  # its minor version must run that very installation)
+  list(APPEND RTLOADER_PYTHON_HOMES "${_PY_VERSION}|${_PY_HOME}")
   list(FIND RTLOADER_BACKEND_VERSIONS ${_PY_VERSION} _seen)
   if(NOT _seen EQUAL -1)
     message(STATUS "backend skipped: ${_cand}: Python ${_PY_VERSION} already has a backend")
@@ -121,4 +124,6 @@ set(RTLOADER_PYTHON_${RTLOADER_DEFAULT_PYTHON_VERSION}_CFLAGS ${RTLOADER_DEFAULT
 set(RTLOADER_PYTHON_${RTLOADER_DEFAULT_PYTHON_VERSION}_LDFLAGS ${RTLOADER_DEFAULT_PYTHON_LDFLAGS})
 set(RTLOADER_PYTHON_${RTLOADER_DEFAULT_PYTHON_VERSION}_HOME ${RTLOADER_DEFAULT_PYTHON_HOME})
 list(SORT RTLOADER_BACKEND_VERSIONS COMPARE NATURAL)
+list(PREPEND RTLOADER_PYTHON_HOMES "${RTLOADER_DEFAULT_PYTHON_VERSION}|${RTLOADER_DEFAULT_PYTHON_HOME}")
+list(REMOVE_DUPLICATES RTLOADER_PYTHON_HOMES)
 message(STATUS "Python backends: ${RTLOADER_BACKEND_VERSIONS}")

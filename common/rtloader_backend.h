@@ -109,7 +109,15 @@ struct rtl_backend_ops {
      * GIL: none (the thread may or may not hold it).
      */
     void (*dump_traceback)(int fd);
+
+    /* appended (issue 9); check RTL_BACKEND_HAS before calling */
+    char *(*get_interpreter_memory_usage)(rtloader_t *);
 };
+
+/* Whether the backend's table reaches `member` (older backends stop earlier). */
+#define RTL_BACKEND_HAS(ops, member)                                                              \
+    ((ops)->size >= offsetof(struct rtl_backend_ops, member) + sizeof((ops)->member)             \
+     && (ops)->member != NULL)
 
 /* The head of every rtloader_t a backend hands out. */
 struct rtl_backend_instance {

@@ -818,6 +818,8 @@ static int command_info(struct runtime *r)
     }
     printf("python version: %.*s\n", (int)strcspn(info->version, "\n"), info->version);
     printf("python home:    %s\n", r->cfg.python_home != NULL ? r->cfg.python_home : "(the default backend's)");
+    const char *lib = rtloader_python_library();
+    printf("libpython:      %s\n", lib != NULL ? lib : "(unknown)");
     printf("sys.path:       %s\n", info->path != NULL ? info->path : "(unavailable)");
     free_py_info(r->rt, info);
     char *wheels = get_integration_list(r->rt);

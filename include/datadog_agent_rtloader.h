@@ -280,6 +280,27 @@ DATADOG_AGENT_RTLOADER_API void set_set_external_tags_cb(rtloader_t *, cb_set_ex
  */
 DATADOG_AGENT_RTLOADER_API char *get_integration_list(rtloader_t *);
 
+/*
+ * Calls utils.py_mem.get_mem_stats() (a module of the Agent's Python
+ * packages), which must return a dict.
+ * Returns: the dict serialised as JSON (also valid YAML), or NULL with an
+ *          error: "could not import utils.py_mem: ...", "could not fetch
+ *          get_mem_stats attr: ...", "error fetching interpreter memory
+ *          usage: ...", "'get_mem_stats' did not return a dictionary".
+ * Owns:    rtloader-owned.
+ * GIL:     takes it itself (calling with the GIL held is fine).
+ * When:    after a successful init().
+ */
+DATADOG_AGENT_RTLOADER_API char *get_interpreter_memory_usage(rtloader_t *);
+
+/*
+ * Returns: 1 when this build can run each check in its own
+ *          sub-interpreter, else 0. This one always runs checks in the main
+ *          interpreter: 0. (NULL handle: 0.)
+ * GIL:     none.
+ */
+DATADOG_AGENT_RTLOADER_API int has_subinterpreter_support(const rtloader_t *);
+
 DATADOG_AGENT_RTLOADER_API void set_write_persistent_cache_cb(rtloader_t *,
                                                               cb_write_persistent_cache_t);
 DATADOG_AGENT_RTLOADER_API void set_read_persistent_cache_cb(rtloader_t *,

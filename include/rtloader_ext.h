@@ -42,6 +42,18 @@ DATADOG_AGENT_RTLOADER_API void rtloader_free_backends(rtloader_backend_info_t *
                                                        size_t count);
 
 /*
+ * Which libpython the backend of the last successful make3() runs: its
+ * path, followed by " (<why>)" when it is not the python home's own, e.g.
+ * "/usr/lib/x86_64-linux-gnu/libpython3.11.so.1.0 (the build's: '/opt/py'
+ * has no shared libpython3.11.so.1.0)". Without a python home, the
+ * backend's own (no note).
+ * Returns: NULL before the first successful make3().
+ * Owns:    borrowed; valid until the next make3().
+ * GIL:     none.
+ */
+DATADOG_AGENT_RTLOADER_API const char *rtloader_python_library(void);
+
+/*
  * A persistent cache writer that can report failure. Upstream's
  * cb_write_persistent_cache_t returns nothing, so a write the host could not
  * store was lost silently; with this callback set, datadog_agent.

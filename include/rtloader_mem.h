@@ -15,6 +15,8 @@
 #define DATADOG_AGENT_RTLOADER_MEM_H
 
 #include <stddef.h>
+#include <stdlib.h>
+#include <string.h>
 #include <sys/types.h>
 
 #include "rtloader_types.h"

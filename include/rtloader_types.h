@@ -23,6 +23,9 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+/* upstream's includes it: hosts (cgo preambles) call malloc/free with only
+ * the rtloader headers included */
+#include <stdlib.h>
 
 #if defined(__clang__)
 #    pragma clang diagnostic push

@@ -188,6 +188,21 @@ DATADOG_AGENT_RTLOADER_API char *get_integration_list(rtloader_t *rt)
     return rt != NULL ? rtl_ops(rt)->get_integration_list(rt) : NULL;
 }
 
+/* Our backends always run checks in the main interpreter. GIL: none. */
+DATADOG_AGENT_RTLOADER_API int has_subinterpreter_support(const rtloader_t *rt)
+{
+    (void)rt;
+    return 0;
+}
+
+DATADOG_AGENT_RTLOADER_API char *get_interpreter_memory_usage(rtloader_t *rt)
+{
+    if (rt == NULL || !RTL_BACKEND_HAS(rtl_ops(rt), get_interpreter_memory_usage)) {
+        return NULL;
+    }
+    return rtl_ops(rt)->get_interpreter_memory_usage(rt);
+}
+
 DATADOG_AGENT_RTLOADER_API void init_pymem_stats(rtloader_t *rt)
 {
     if (rt != NULL) {

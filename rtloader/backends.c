@@ -55,6 +55,12 @@ static int compare_versions(const void *a, const void *b)
     return amaj != bmaj ? (amaj > bmaj) - (amaj < bmaj) : (amin > bmin) - (amin < bmin);
 }
 
+static bool is_file(const char *path)
+{
+    struct stat st;
+    return stat(path, &st) == 0 && S_ISREG(st.st_mode);
+}
+
 /* The directory this library was loaded from. */
 static bool own_directory(char *dir, size_t len)
 {
@@ -68,6 +74,16 @@ static bool own_directory(char *dir, size_t len)
     }
     snprintf(dir, len, "%s", dirname(resolved));
     return true;
+}
+
+bool rtl_backends_path(const char *version, char *path, size_t len)
+{
+    char dir[PATH_MAX];
+    if (!own_directory(dir, sizeof(dir))) {
+        return false;
+    }
+    int n = snprintf(path, len, "%s/" RTL_BACKEND_DIR "/%s/" RTL_BACKEND_DEFAULT_FILE, dir, version);
+    return n >= 0 && (size_t)n < len;
 }
 
 void *rtl_backends_open_beside(const char *file, int flags)
@@ -86,7 +102,11 @@ size_t rtl_backends_find(struct rtl_backend_file **files)
     if (!own_directory(dir, sizeof(dir))) {
         return 0;
     }
-    DIR *d = opendir(dir);
+    char subdir[PATH_MAX];
+    if (!join_path(subdir, sizeof(subdir), dir, RTL_BACKEND_DIR)) {
+        return 0;
+    }
+    DIR *d = opendir(subdir);
     if (d == NULL) {
         return 0;
     }
@@ -101,9 +121,8 @@ size_t rtl_backends_find(struct rtl_backend_file **files)
     struct dirent *entry;
     while ((entry = readdir(d)) != NULL) {
         char version[16], path[PATH_MAX];
-        if (!parse_version(entry->d_name, RTL_BACKEND_FILE_PREFIX, RTL_BACKEND_FILE_SUFFIX,
-                           version, sizeof(version))
-            || !join_path(path, sizeof(path), dir, entry->d_name)) {
+        if (!parse_version(entry->d_name, "", "", version, sizeof(version))
+            || !rtl_backends_path(version, path, sizeof(path)) || !is_file(path)) {
             continue;
         }
         if (count == capacity) {
@@ -128,12 +147,6 @@ size_t rtl_backends_find(struct rtl_backend_file **files)
     }
     *files = list;
     return count;
-}
-
-static bool is_file(const char *path)
-{
-    struct stat st;
-    return stat(path, &st) == 0 && S_ISREG(st.st_mode);
 }
 
 /*

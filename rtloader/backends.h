@@ -10,9 +10,9 @@
 
 #include "loader.h"
 
+/* upstream's name; every backend has it, in <front dir>/three/<X.Y>/ */
 #define RTL_BACKEND_DEFAULT_FILE "libdatadog-agent-three.so"
-#define RTL_BACKEND_FILE_PREFIX "libdatadog-agent-three-"
-#define RTL_BACKEND_FILE_SUFFIX ".so"
+#define RTL_BACKEND_DIR "three"
 
 struct rtl_backend_file {
     char version[16];
@@ -28,6 +28,13 @@ RTL_INTERNAL size_t rtl_backends_find(struct rtl_backend_file **files);
 
 /* dlopen of `file` in the front library's own directory; NULL when it fails. */
 RTL_INTERNAL void *rtl_backends_open_beside(const char *file, int flags);
+
+/*
+ * The absolute path of the backend of Python `version` ("3.12"), whether
+ * or not it exists. False when it does not fit or the front's directory
+ * cannot be told.
+ */
+RTL_INTERNAL bool rtl_backends_path(const char *version, char *path, size_t len);
 
 /*
  * Decides the Python version of the installation make3 was given.

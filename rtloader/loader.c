@@ -15,7 +15,9 @@
 #include "backends.h"
 #include "crash.h"
 #include "datadog_agent_rtloader.h"
+#include "libpython.h"
 #include "loader.h"
+#include "rtloader_ext.h"
 #include "rtloader_mem.h"
 
 static pthread_mutex_t instance_lock = PTHREAD_MUTEX_INITIALIZER;
@@ -25,6 +27,8 @@ static void *backend_handle;
  * for good (the interpreter is never finalized), so later make3 calls may
  * only load that same file again. */
 static void *first_backend_handle;
+/* What rtloader_python_library() reports: written by make3. */
+static char python_library[2 * PATH_MAX + 200];
 
 /* "<prefix><detail>" as an rtloader-owned string for the caller of make3. */
 static void set_make_error(char **error, const char *prefix, const char *detail)
@@ -76,7 +80,9 @@ DATADOG_AGENT_RTLOADER_API rtloader_t *make3(const char *python_home, const char
         set_make_error(error, "RtLoader already initialized!", NULL);
         goto out;
     }
-    char file[64] = RTL_BACKEND_DEFAULT_FILE;
+    /* bare name for the default: the dynamic linker's normal search applies
+     * (LD_LIBRARY_PATH, then this library's $ORIGIN runpath), as upstream's */
+    char file[PATH_MAX] = RTL_BACKEND_DEFAULT_FILE;
     char version[16] = "";
     char *detect_error = NULL;
     int detected = rtl_backends_detect_version(python_home, python_exe, version, sizeof(version),
@@ -86,13 +92,13 @@ DATADOG_AGENT_RTLOADER_API rtloader_t *make3(const char *python_home, const char
         free(detect_error);
         goto out;
     }
-    if (detected > 0) {
-        snprintf(file, sizeof(file), "%s%s%s", RTL_BACKEND_FILE_PREFIX, version,
-                 RTL_BACKEND_FILE_SUFFIX);
+    if (detected > 0 && !rtl_backends_path(version, file, sizeof(file))) {
+        set_make_error(error, "Unable to open three library: path too long for Python ", version);
+        goto out;
     }
     if (first_backend_handle != NULL) {
         void *loaded = dlopen(file, RTLD_LAZY | RTLD_NOLOAD);
-        if (loaded == NULL) {
+        if (loaded == NULL && detected == 0) {
             loaded = rtl_backends_open_beside(file, RTLD_LAZY | RTLD_NOLOAD);
         }
         if (loaded != NULL) {
@@ -106,21 +112,19 @@ DATADOG_AGENT_RTLOADER_API rtloader_t *make3(const char *python_home, const char
             goto out;
         }
     }
-    /* A bare name: the dynamic linker's normal search applies, and this
-     * library's $ORIGIN runpath finds a backend installed beside it.
-     * RTLD_GLOBAL exposes libpython's symbols to extension modules. */
+    char note[PATH_MAX + 160] = "";
+    if (detected > 0) {
+        rtl_libpython_preload(python_home, version, note, sizeof(note));
+    }
+    /* RTLD_GLOBAL exposes libpython's symbols to extension modules. */
     void *handle = dlopen(file, RTLD_LAZY | RTLD_GLOBAL);
-    if (handle == NULL) {
+    if (handle == NULL && detected == 0) {
         /* A dlopen interposed by a sanitizer runtime searches the runpath of
          * the runtime, not ours: look beside this library explicitly. */
         char *bare_error = strdup(dlerror());
         handle = rtl_backends_open_beside(file, RTLD_LAZY | RTLD_GLOBAL);
         if (handle == NULL && bare_error != NULL) {
-            if (detected > 0) {
-                set_missing_backend_error(error, version, python_home, python_exe, bare_error);
-            } else {
-                set_make_error(error, "Unable to open three library: ", bare_error);
-            }
+            set_make_error(error, "Unable to open three library: ", bare_error);
             free(bare_error);
             goto out;
         }
@@ -134,6 +138,10 @@ DATADOG_AGENT_RTLOADER_API rtloader_t *make3(const char *python_home, const char
         }
         goto out;
     }
+    char lib[PATH_MAX];
+    rtl_libpython_path(handle, lib, sizeof(lib));
+    snprintf(python_library, sizeof(python_library), "%s%s%s%s", lib[0] != '\0' ? lib : "unknown",
+             note[0] != '\0' ? " (" : "", note, note[0] != '\0' ? ")" : "");
     first_backend_handle = handle;
     dlerror();
     rtl_backend_create_t create = (rtl_backend_create_t)dlsym(handle, RTL_BACKEND_CREATE_SYMBOL);
@@ -188,6 +196,11 @@ DATADOG_AGENT_RTLOADER_API void destroy(rtloader_t *rt)
     instance = NULL;
     backend_handle = NULL;
     pthread_mutex_unlock(&instance_lock);
+}
+
+DATADOG_AGENT_RTLOADER_API const char *rtloader_python_library(void)
+{
+    return python_library[0] != '\0' ? python_library : NULL;
 }
 
 DATADOG_AGENT_RTLOADER_API void enable_memory_tracker(void)

@@ -44,6 +44,7 @@ static const struct rtl_backend_ops three_ops = {
     .init_pymem_stats = three_init_pymem_stats,
     .get_pymem_stats = three_get_pymem_stats,
     .dump_traceback = three_dump_traceback,
+    .get_interpreter_memory_usage = three_get_interpreter_memory_usage,
 };
 
 /* GIL: none (no interpreter yet). Returns NULL only when out of memory. */
@@ -59,6 +60,7 @@ BACKEND_EXPORT rtloader_t *create(const char *python_home, const char *python_ex
     t->base.ops = &three_ops;
     t->python_home = strdup(python_home != NULL && python_home[0] != '\0' ? python_home
                                                                           : THREE_DEFAULT_PYTHON_HOME);
+    t->home_given = python_home != NULL && python_home[0] != '\0';
     t->python_exe = strdup(python_exe != NULL ? python_exe : "");
     if (t->python_home == NULL || t->python_exe == NULL) {
         free(t->python_home);

@@ -5,8 +5,10 @@
  * Unless a function says otherwise, the caller holds the GIL.
  */
 #include <pthread.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "builtins.h"
 #include "callbacks.h"
@@ -25,6 +27,29 @@ static void set_status_error(struct three *t, const char *what, PyStatus status)
     } else {
         three_set_error(t, "%s", what);
     }
+}
+
+/*
+ * The interpreter of a python home: <home>/bin/python3.X, else
+ * <home>/bin/python3; NULL when neither is there. libc-owned.
+ * GIL: none.
+ */
+static char *home_interpreter(const char *home)
+{
+    static const char *const names[] = {"python" THREE_PYTHON_VERSION, "python3"};
+    for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+        size_t len = strlen(home) + strlen("/bin/") + strlen(names[i]) + 1;
+        char *path = malloc(len);
+        if (path == NULL) {
+            return NULL;
+        }
+        snprintf(path, len, "%s/bin/%s", home, names[i]);
+        if (access(path, X_OK) == 0) {
+            return path;
+        }
+        free(path);
+    }
+    return NULL;
 }
 
 /* Pre-config and config of a fresh interpreter. GIL: none (no interpreter yet). */
@@ -48,8 +73,14 @@ static int start_python(struct three *t)
         set_status_error(t, "Failed to set python home", status);
         goto done;
     }
-    if (t->python_exe[0] != '\0') {
-        status = PyConfig_SetBytesString(&config, &config.program_name, t->python_exe);
+    /* Without an exe, a home still names its interpreter: sys.executable
+     * must start that same Python (multiprocessing, subprocess). */
+    char *home_exe = t->python_exe[0] == '\0' && t->home_given ? home_interpreter(t->python_home)
+                                                               : NULL;
+    const char *program = home_exe != NULL ? home_exe : t->python_exe;
+    if (program[0] != '\0') {
+        status = PyConfig_SetBytesString(&config, &config.program_name, program);
+        free(home_exe);
         if (PyStatus_Exception(status)) {
             set_status_error(t, "Failed to set program name", status);
             goto done;
@@ -71,6 +102,7 @@ done:
     return ok;
 }
 
+/* Appends the stored paths no earlier (failed) init of this instance applied. */
 static int append_python_paths(struct three *t)
 {
     PyObject *sys_path = PySys_GetObject("path"); /* borrowed */
@@ -79,6 +111,9 @@ static int append_python_paths(struct three *t)
         return 0;
     }
     for (struct three_path *p = t->paths; p != NULL; p = p->next) {
+        if (p->applied) {
+            continue;
+        }
         PyObject *entry = PyUnicode_FromString(p->path); /* new ref */
         if (entry == NULL) {
             three_set_error_py(t, "could not set pythonPath: ");
@@ -90,12 +125,62 @@ static int append_python_paths(struct three *t)
             three_set_error_py(t, "could not append path to pythonPath: ");
             return 0;
         }
+        p->applied = true;
     }
     return 1;
 }
 
+/*
+ * Takes back what append_python_paths added (the last occurrence of each),
+ * so that the next instance's init starts from the sys.path this one found:
+ * make3/destroy cycles must not grow it.
+ */
+static void remove_python_paths(struct three *t)
+{
+    PyObject *sys_path = PySys_GetObject("path"); /* borrowed */
+    if (sys_path == NULL || !PyList_Check(sys_path)) {
+        return;
+    }
+    for (struct three_path *p = t->paths; p != NULL; p = p->next) {
+        if (!p->applied) {
+            continue;
+        }
+        p->applied = false;
+        for (Py_ssize_t i = PyList_GET_SIZE(sys_path) - 1; i >= 0; i--) {
+            PyObject *item = PyList_GET_ITEM(sys_path, i); /* borrowed */
+            if (PyUnicode_Check(item) && PyUnicode_CompareWithASCIIString(item, p->path) == 0) {
+                PySequence_DelItem(sys_path, i);
+                break;
+            }
+        }
+    }
+    PyErr_Clear();
+}
+
+/*
+ * Drops from sys.modules what a failed base-class import left there (a
+ * datadog_checks package without AgentCheck, say), so a retry after the
+ * host fixed its paths imports afresh. `before` is a copy of sys.modules.
+ */
+static void forget_new_modules(PyObject *before)
+{
+    PyObject *modules = PyImport_GetModuleDict(); /* borrowed */
+    PyObject *keys = PyDict_Keys(modules);         /* new ref */
+    if (keys != NULL) {
+        for (Py_ssize_t i = 0; i < PyList_GET_SIZE(keys); i++) {
+            PyObject *key = PyList_GET_ITEM(keys, i); /* borrowed */
+            if (PyDict_Contains(before, key) == 0) {
+                PyDict_DelItem(modules, key);
+            }
+        }
+        Py_DECREF(keys);
+    }
+    PyErr_Clear();
+}
+
 static PyObject *import_base_class(struct three *t)
 {
+    PyObject *before = PyDict_Copy(PyImport_GetModuleDict()); /* new ref */
     PyObject *base = NULL;
     PyObject *module = PyImport_ImportModule(BASE_CLASS_MODULE); /* new ref */
     if (module != NULL) {
@@ -104,7 +189,12 @@ static PyObject *import_base_class(struct three *t)
     }
     if (base == NULL) {
         three_set_error_py(t, "could not import base class: ");
+        if (before != NULL) {
+            forget_new_modules(before);
+        }
     }
+    Py_XDECREF(before);
+    PyErr_Clear();
     return base;
 }
 
@@ -112,11 +202,21 @@ static PyObject *import_base_class(struct three *t)
 int three_init(rtloader_t *rt)
 {
     struct three *t = THREE(rt);
-    if (t->python_started) {
+    if (t->initialized) {
         three_set_error(t, "rtloader is already initialized");
         return 0;
     }
-    if (Py_IsInitialized()) {
+    if (t->python_started) {
+        /* A failed init of this instance left the interpreter running: the
+         * host fixed its paths and retries. Directories may have changed
+         * since the failed import looked. */
+        PyEval_RestoreThread(t->main_tstate);
+        PyObject *r = PyImport_ImportModule("importlib"); /* new ref */
+        PyObject *done = r != NULL ? PyObject_CallMethod(r, "invalidate_caches", NULL) : NULL;
+        Py_XDECREF(done);
+        Py_XDECREF(r);
+        PyErr_Clear();
+    } else if (Py_IsInitialized()) {
         /* A previous instance was destroyed: the interpreter it started is
          * never finalized, so this one adopts it (destroy left the GIL with
          * the thread that called it). */
@@ -140,6 +240,7 @@ int three_init(rtloader_t *rt)
     }
     t->base_class = import_base_class(t);
     ok = t->base_class != NULL;
+    t->initialized = ok;
 
 done:
     t->main_tstate = PyEval_SaveThread();
@@ -153,10 +254,12 @@ void three_shutdown(struct three *t)
         return;
     }
     PyEval_RestoreThread(t->main_tstate);
+    remove_python_paths(t);
     Py_CLEAR(t->base_class);
     strconv_fini();
     run_names_fini();
     t->python_started = false;
+    t->initialized = false;
 }
 
 py_info_t *three_get_py_info(rtloader_t *rt)
@@ -231,6 +334,7 @@ int three_add_python_path(rtloader_t *rt, const char *path)
         return 0;
     }
     entry->next = NULL;
+    entry->applied = false;
     memcpy(entry->path, path, len);
     *tail = entry;
     return 1;

@@ -27,6 +27,7 @@ static inline PyObject *Py_NewRef(PyObject *obj)
 
 struct three_path {
     struct three_path *next;
+    bool applied; /* appended to sys.path by an init of this instance */
     char path[]; /* NUL-terminated copy */
 };
 
@@ -34,10 +35,12 @@ struct three {
     struct rtl_backend_instance base; /* must stay first */
     char *python_home;                /* libc-owned copy; never NULL */
     char *python_exe;                 /* libc-owned copy; "" = none */
+    bool home_given;                  /* make3 named a python home */
     struct three_path *paths;         /* add_python_path list, insertion order */
     PyObject *base_class;             /* new ref to AgentCheck after init */
     PyThreadState *main_tstate;       /* saved at the end of init */
-    bool python_started;
+    bool python_started; /* this instance runs the interpreter (even after a failed init) */
+    bool initialized;    /* an init succeeded: later ones fail */
     /* error slot: see errors.c */
     char *error;
     bool error_set;
@@ -107,6 +110,9 @@ THREE_INTERNAL char *three_run_check(rtloader_t *rt, rtloader_pyobject_t *check)
 THREE_INTERNAL void three_cancel_check(rtloader_t *rt, rtloader_pyobject_t *check);
 THREE_INTERNAL char **three_get_checks_warnings(rtloader_t *rt, rtloader_pyobject_t *check);
 THREE_INTERNAL char *three_get_check_diagnoses(rtloader_t *rt, rtloader_pyobject_t *check);
+
+/* memusage.c. GIL: not required (taken). */
+THREE_INTERNAL char *three_get_interpreter_memory_usage(rtloader_t *rt);
 
 /* pymem.c. GIL: none for both. */
 THREE_INTERNAL void three_init_pymem_stats(rtloader_t *rt);

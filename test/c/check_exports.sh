@@ -3,9 +3,11 @@
 #
 # Compares the dynamic symbols each library defines with the contract:
 #   front:   every API function of spec §1.2 except set_report_issue_cb and
-#            set_resolve_issue_cb, plus the rtloader_mem.h symbols, plus the
-#            extensions declared in include/rtloader_ext.h
+#            set_resolve_issue_cb, plus has_subinterpreter_support and
+#            get_interpreter_memory_usage (current upstream header), plus the rtloader_mem.h symbols, plus the
+#            four extensions declared in include/rtloader_ext.h
 #            (rtloader_list_backends, rtloader_free_backends,
+#            rtloader_python_library,
 #            rtloader_set_write_persistent_cache_checked_cb);
 #   each backend (one per Python version): create, destroy, cgo_free.
 # Compared: the names of all defined dynamic symbols (`nm -D --defined-only`),
@@ -37,7 +39,8 @@ set_emit_agent_telemetry_cb set_get_subprocess_output_cb set_cgo_free_cb set_tag
 set_get_connection_info_cb set_is_excluded_cb init_pymem_stats get_pymem_stats
 _malloc _free _enable_memory_tracker _get_tracked_malloc _get_tracked_free
 get_and_reset_memory_stats strdupe
-rtloader_list_backends rtloader_free_backends
+get_interpreter_memory_usage has_subinterpreter_support
+rtloader_list_backends rtloader_free_backends rtloader_python_library
 rtloader_set_write_persistent_cache_checked_cb'
 
 expected_backend='create destroy cgo_free'
@@ -78,10 +81,10 @@ for backend in "$@"; do
     compare backend "$backend" "$expected_backend"
 done
 
-# Sanity of the list itself: 60 API functions + 7 rtloader_mem.h symbols + 3 extensions.
+# Sanity of the list itself: 62 API functions + 7 rtloader_mem.h symbols + 4 extensions.
 n=$(printf '%s\n' $expected_front | sort -u | wc -l)
-if [ "$n" -ne 70 ]; then
-    echo "internal error: the expected front list has $n names, not 70"
+if [ "$n" -ne 73 ]; then
+    echo "internal error: the expected front list has $n names, not 73"
     status=1
 fi
 exit $status

@@ -3,7 +3,12 @@
 #
 # Compiles each public header alone, as the first and only include of a
 # translation unit, with -std=c89 -pedantic -Wall -Wextra -Werror, under
-# every compiler found among gcc and clang (gcc is required).
+# every compiler found among gcc and clang (gcc is required). Then, again
+# with only that header included, code using what upstream's version of it
+# makes visible, compiled as C99 (a host written against upstream's headers relies on it):
+#   every header (all include rtloader_types.h, which includes <stdbool.h>
+#   and <stdlib.h>): bool, size_t, NULL, malloc, free;
+#   rtloader_mem.h: also ssize_t, strlen, and its own _malloc/_free/strdupe.
 set -u
 INC=$1
 status=0
@@ -30,6 +35,24 @@ for h in $headers; do
             status=1
         else
             echo "ok: $h with $cc"
+        fi
+        usage='int main(void) { bool b = true; size_t n = 4; void *p = malloc(n); free(p);
+                 return (b && p != NULL) ? 0 : 1; }'
+        case $h in
+            rtloader_mem.h)
+                usage='int main(void) { bool b = true; ssize_t s = -1; char *c = strdupe("ab");
+                         void *p = malloc(strlen("x")); free(p); _free(c);
+                         return (b && s < 0 && p != NULL && _malloc != NULL) ? 0 : 1; }' ;;
+        esac
+        # host code: C99 (bool), while the header itself was checked as C89
+        out=$(printf '#include "%s"\n%s\n' "$h" "$usage" |
+              "$cc" -std=c99 -pedantic -Wall -Wextra -Werror -fsyntax-only -I "$INC" -x c - 2>&1)
+        if [ $? -ne 0 ]; then
+            echo "FAIL: $h with $cc does not make malloc/free/bool/size_t visible as upstream's does:"
+            printf '%s\n' "$out"
+            status=1
+        else
+            echo "ok: $h alone makes upstream's names visible with $cc"
         fi
     done
 done

@@ -7,8 +7,11 @@
  */
 #include "rtl_test.h"
 
+#include <dlfcn.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
 
 #ifndef RTL_DEFAULT_PYTHON_HOME
 #    error "RTL_DEFAULT_PYTHON_HOME must be defined by the build"
@@ -199,6 +202,121 @@ static void init_fails_without_base_class(void **state)
     rtl_test_mem_forget();
 }
 
+/*
+ * A failed init can be retried once the host fixed its paths: the retry
+ * imports the base class and returns 1; only a successful init makes later
+ * ones fail.
+ */
+static void init_retry_after_missing_base_package_succeeds(void **state)
+{
+    (void)state;
+    unsetenv("PYTHONPATH");
+    rtloader_t *rt = make_only(NULL, RTL_TEST_PYTHON_EXE);
+    assert_int_equal(init(rt), 0);
+    rtl_assert_error(rt, "could not import base class: No module named 'datadog_checks'");
+    assert_int_equal(add_python_path(rt, FIXTURES_DIR), 1);
+    assert_int_equal(init(rt), 1);
+    rtl_assert_no_error(rt);
+    assert_int_equal(init(rt), 0);
+    rtl_assert_error(rt, "rtloader is already initialized");
+    rtl_test_mem_forget();
+    rtloader_gilstate_t g = ensure_gil(rt);
+    assert_int_equal(g, DATADOG_AGENT_RTLOADER_GIL_UNLOCKED);
+    rtl_assert_py("import sys\n"
+                  "assert sys.path.count('" FIXTURES_DIR "') == 1, sys.path\n"
+                  "import datadog_checks.checks\n"
+                  "assert datadog_checks.checks.AgentCheck.__name__ == 'AgentCheck'\n");
+    release_gil(rt, g);
+}
+
+/* Writes `text` to dir/rel, creating the directories on the way. */
+static void write_file(const char *dir, const char *rel, const char *text)
+{
+    char path[512];
+    snprintf(path, sizeof(path), "%s/%s", dir, rel);
+    for (char *slash = strchr(path + strlen(dir) + 1, '/'); slash != NULL;
+         slash = strchr(slash + 1, '/')) {
+        *slash = '\0';
+        mkdir(path, 0700);
+        *slash = '/';
+    }
+    FILE *f = fopen(path, "w");
+    assert_non_null(f);
+    fputs(text, f);
+    fclose(f);
+}
+
+/*
+ * The failed import's modules (a datadog_checks without AgentCheck) are not
+ * kept: once the files on disk are fixed, the retry imports them afresh.
+ */
+static void init_retry_after_missing_base_class_imports_afresh(void **state)
+{
+    (void)state;
+    unsetenv("PYTHONPATH");
+    char dir[] = "/tmp/rtloader-ctest-retry-XXXXXX";
+    assert_non_null(mkdtemp(dir));
+    write_file(dir, "datadog_checks/__init__.py", "");
+    write_file(dir, "datadog_checks/checks/__init__.py", "NOT_YET = 1\n");
+    rtloader_t *rt = make_only(NULL, RTL_TEST_PYTHON_EXE);
+    assert_int_equal(add_python_path(rt, dir), 1);
+    assert_int_equal(init(rt), 0);
+    rtl_assert_error(
+        rt, "could not import base class: module 'datadog_checks.checks' has no attribute 'AgentCheck'");
+    write_file(dir, "datadog_checks/checks/__init__.py", "class AgentCheck(object):\n    pass\n");
+    assert_int_equal(init(rt), 1);
+    rtl_assert_no_error(rt);
+    rtl_test_mem_forget();
+    rtloader_gilstate_t g = ensure_gil(rt);
+    rtl_assert_py("import sys\n"
+                  "import datadog_checks.checks as c\n"
+                  "assert not hasattr(c, 'NOT_YET')\n"
+                  "assert c.AgentCheck.__name__ == 'AgentCheck'\n");
+    release_gil(rt, g);
+    char cmd[600];
+    snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
+    assert_int_equal(system(cmd), 0);
+}
+
+/* get_interpreter_memory_usage needs a running interpreter with its paths: after init only. */
+static void init_memory_usage_before_init_fails(void **state)
+{
+    (void)state;
+    rtloader_t *rt = make_only(NULL, RTL_TEST_PYTHON_EXE);
+    rtl_test_mem_forget();
+    assert_null(get_interpreter_memory_usage(rt));
+    rtl_assert_error(rt, "rtloader is not initialized: call init() first");
+    assert_int_equal(init(rt), 0); /* no base package: a failed init is not enough either */
+    clear_error(rt);
+    rtl_test_mem_forget();
+    assert_null(get_interpreter_memory_usage(rt));
+    rtl_assert_error(rt, "rtloader is not initialized: call init() first");
+}
+
+/*
+ * Whatever Python the pass uses, a host finds the loaded backend by
+ * upstream's file name (to reach its cgo_free, say), and it is the backend
+ * of that version.
+ */
+static void init_backend_found_by_upstream_name(void **state)
+{
+    (void)state;
+    rtl_test_start(NULL, RTL_TEST_PYTHON_EXE, NULL, 0);
+    rtl_test_mem_forget();
+    void *backend = dlopen("libdatadog-agent-three.so", RTLD_LAZY | RTLD_NOLOAD);
+    assert_non_null(backend);
+    void *sym = dlsym(backend, "cgo_free");
+    assert_non_null(sym);
+    Dl_info info;
+    assert_int_not_equal(dladdr(sym, &info), 0);
+    char dir[64];
+    snprintf(dir, sizeof(dir), "/three/%s/libdatadog-agent-three.so", rtl_test_python_version());
+    char real[4096];
+    assert_non_null(realpath(info.dli_fname, real)); /* the default is reached through a link */
+    assert_string_suffix(real, dir);
+    dlclose(backend);
+}
+
 static const struct CMUnitTest tests[] = {
     RTL_TEST_NOGIL(init_succeeds_and_releases_the_gil),
     RTL_TEST_NOGIL(init_sets_sys_executable_to_python_exe),
@@ -210,6 +328,10 @@ static const struct CMUnitTest tests[] = {
     RTL_TEST_NOGIL(init_default_python_home),
     RTL_TEST_NOGIL(init_fails_without_base_package),
     RTL_TEST_NOGIL(init_fails_without_base_class),
+    RTL_TEST_NOGIL(init_retry_after_missing_base_package_succeeds),
+    RTL_TEST_NOGIL(init_retry_after_missing_base_class_imports_afresh),
+    RTL_TEST_NOGIL(init_memory_usage_before_init_fails),
+    RTL_TEST_NOGIL(init_backend_found_by_upstream_name),
 };
 
 RTL_TEST_MAIN(tests, NULL, NULL)

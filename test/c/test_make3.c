@@ -83,6 +83,45 @@ static void make3_after_destroy_makes_a_working_instance(void **state)
     destroy(rt);
 }
 
+/*
+ * make3 -> init -> destroy, repeated: every cycle starts from the state the
+ * first one found. sys.path does not gain the stored paths again (it grew
+ * by two per cycle), sys.modules does not grow, and the rtloader allocator
+ * balances.
+ */
+static void make3_destroy_cycles_start_from_the_same_state(void **state)
+{
+    (void)state;
+    enable_memory_tracker();
+    for (int cycle = 0; cycle < 200; cycle++) {
+        char *err = NULL;
+        rtloader_t *rt = make3(NULL, RTL_TEST_PYTHON_EXE, &err);
+        assert_non_null(rt);
+        rtl_test_rt = rt;
+        assert_int_equal(add_python_path(rt, FIXTURES_DIR), 1);
+        assert_int_equal(add_python_path(rt, "/tmp/rtloader-ctest-cycle"), 1);
+        assert_int_equal(init(rt), 1);
+        rtloader_gilstate_t g = ensure_gil(rt);
+        if (cycle == 0) {
+            rtl_test_mem_delta();
+            assert_int_equal(run_simple_string(rt, "import builtins, sys\n"
+                                                   "builtins.rtl_path = list(sys.path)\n"
+                                                   "builtins.rtl_modules = len(sys.modules)\n"),
+                             1);
+        } else {
+            rtl_assert_py("import builtins, sys\n"
+                          "assert sys.path == builtins.rtl_path, (len(sys.path), sys.path[-4:])\n"
+                          "assert len(sys.modules) == builtins.rtl_modules, len(sys.modules)\n");
+        }
+        release_gil(rt, g);
+        destroy(rt);
+        rtl_test_rt = NULL;
+    }
+    struct memory_stats s = rtl_test_mem_delta();
+    assert_int_equal(s.allocations, s.frees);
+    assert_int_equal(s.inuse_bytes, 0);
+}
+
 /* make3 with empty strings behaves as with NULL (defaults). */
 static void make3_empty_strings_mean_defaults(void **state)
 {
@@ -159,6 +198,7 @@ static const struct CMUnitTest tests[] = {
     RTL_TEST_NOGIL(make3_success_leaves_error_untouched),
     RTL_TEST_NOGIL(make3_second_call_fails_already_initialized),
     RTL_TEST_NOGIL(make3_after_destroy_makes_a_working_instance),
+    RTL_TEST_NOGIL(make3_destroy_cycles_start_from_the_same_state),
     RTL_TEST_NOGIL(make3_empty_strings_mean_defaults),
     RTL_TEST_NOGIL(make3_backend_not_found),
     RTL_TEST_NOGIL(make3_backend_without_create),

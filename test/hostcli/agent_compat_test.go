@@ -11,12 +11,12 @@ import (
 	"testing"
 )
 
-// configProbe runs e2e_cfg_defaults and returns what get_config answered per key.
+// configProbe runs cfg_defaults_check and returns what get_config answered per key.
 func configProbe(t *testing.T, tr *tree, extra ...string) map[string]json.RawMessage {
 	t.Helper()
-	r := tr.check("e2e_cfg_defaults", extra...)
+	r := tr.check("cfg_defaults_check", extra...)
 	wantCode(t, r, 0)
-	md := one(t, withField(where(r.lines(t), "metadata", "e2e_cfg_defaults"), "name", "config"), "config probe")
+	md := one(t, withField(where(r.lines(t), "metadata", "cfg_defaults_check"), "name", "config"), "config probe")
 	var cfg map[string]json.RawMessage
 	if err := json.Unmarshal([]byte(md.str("value")), &cfg); err != nil {
 		t.Fatalf("config probe: %v\n%s", err, r)
@@ -127,9 +127,9 @@ func TestLogLevelForEverything(t *testing.T) {
 		if c.flag != "" {
 			flags = []string{"--log-level", c.flag}
 		}
-		r := tr.check("e2e_log_levels", flags...)
+		r := tr.check("log_levels_check", flags...)
 		wantCode(t, r, 0)
-		md := one(t, withField(where(r.lines(t), "metadata", "e2e_log_levels"), "name", "levels"), "levels")
+		md := one(t, withField(where(r.lines(t), "metadata", "log_levels_check"), "name", "levels"), "levels")
 		var got struct {
 			LogLevel     string  `json:"log_level"`
 			Check        float64 `json:"check"`
@@ -161,14 +161,14 @@ func TestLogLevelForEverything(t *testing.T) {
 // tags, skips undecodable ones, decodes names and host names, adds device_name.
 func TestBytesAndNoneTags(t *testing.T) {
 	tr := newTree(t, true)
-	r := tr.check("e2e_bytes_tags")
+	r := tr.check("bytes_tags_check")
 	wantCode(t, r, 0)
 	objs := r.lines(t)
-	run := one(t, where(objs, "run", "e2e_bytes_tags"), "run")
+	run := one(t, where(objs, "run", "bytes_tags_check"), "run")
 	if run.str("status") != "ok" {
 		t.Fatalf("run failed: %v\n%s", run, r)
 	}
-	metrics := where(objs, "metric", "e2e_bytes_tags")
+	metrics := where(objs, "metric", "bytes_tags_check")
 	tagsOf := func(name string) []string {
 		t.Helper()
 		return one(t, withField(metrics, "name", name), name).strings("tags")
@@ -190,7 +190,7 @@ func TestBytesAndNoneTags(t *testing.T) {
 	if len(withField(metrics, "name", "e2e.none_value")) != 0 {
 		t.Errorf("a None value was submitted")
 	}
-	scs := where(objs, "service_check", "e2e_bytes_tags")
+	scs := where(objs, "service_check", "bytes_tags_check")
 	if got := one(t, withField(scs, "name", "e2e.direct_sc"), "direct sc").strings("tags"); !sameStrings(got, both) {
 		t.Errorf("submit_service_check tags = %q, want %q", got, both)
 	}
@@ -198,7 +198,7 @@ func TestBytesAndNoneTags(t *testing.T) {
 	if got := sc.strings("tags"); !sameStrings(got, []string{"env:prod"}) || sc.str("message") != "fine" {
 		t.Errorf("service_check = %v, want tags [env:prod] and message fine", sc)
 	}
-	ev := one(t, where(objs, "event", "e2e_bytes_tags"), "event")
+	ev := one(t, where(objs, "event", "bytes_tags_check"), "event")
 	if got := ev.strings("tags"); !sameStrings(got, both) {
 		t.Errorf("event tags = %q, want %q", got, both)
 	}
@@ -215,14 +215,14 @@ func TestBytesAndNoneTags(t *testing.T) {
 // __NAMESPACE__ prefixes metric and service check names unless raw, as in the real base class.
 func TestNamespacePrefix(t *testing.T) {
 	tr := newTree(t, true)
-	r := tr.check("e2e_namespaced")
+	r := tr.check("namespaced_check")
 	wantCode(t, r, 0)
 	objs := r.lines(t)
-	metrics := where(objs, "metric", "e2e_namespaced")
+	metrics := where(objs, "metric", "namespaced_check")
 	for _, name := range []string{"e2e_ns.metric", "e2e.raw_metric"} {
 		one(t, withField(metrics, "name", name), name)
 	}
-	one(t, withField(where(objs, "service_check", "e2e_namespaced"), "name", "e2e_ns.sc"), "namespaced sc")
+	one(t, withField(where(objs, "service_check", "namespaced_check"), "name", "e2e_ns.sc"), "namespaced sc")
 }
 
 // A 189-character URL in a cache key round-trips (across processes too), and
@@ -231,9 +231,9 @@ func TestPersistentCacheLongKeysAndFailedWrites(t *testing.T) {
 	tr := newTree(t, true)
 	probe := func() map[string]interface{} {
 		t.Helper()
-		r := tr.check("e2e_cache_keys")
+		r := tr.check("cache_keys_check")
 		wantCode(t, r, 0)
-		md := one(t, withField(where(r.lines(t), "metadata", "e2e_cache_keys"), "name", "cache"), "cache probe")
+		md := one(t, withField(where(r.lines(t), "metadata", "cache_keys_check"), "name", "cache"), "cache probe")
 		var got map[string]interface{}
 		if err := json.Unmarshal([]byte(md.str("value")), &got); err != nil {
 			t.Fatalf("%v\n%s", err, r)

@@ -33,11 +33,11 @@ func TestPersistentCache(t *testing.T) {
 	tr := newTree(t, true)
 	counter := func() (string, float64) {
 		t.Helper()
-		r := tr.check("cache_counter")
+		r := tr.check("cache_counter_check")
 		wantCode(t, r, 0)
 		objs := r.lines(t)
-		prev := one(t, withField(where(objs, "metadata", "cache_counter"), "name", "previous"), "previous")
-		gauge := one(t, withField(where(objs, "metric", "cache_counter"), "name", "cache.counter"), "cache.counter")
+		prev := one(t, withField(where(objs, "metadata", "cache_counter_check"), "name", "previous"), "previous")
+		gauge := one(t, withField(where(objs, "metric", "cache_counter_check"), "name", "cache.counter"), "cache.counter")
 		return prev.str("value"), gauge.num("value")
 	}
 	if prev, n := counter(); prev != "''" || n != 1 {
@@ -72,7 +72,7 @@ func TestPersistentCache(t *testing.T) {
 	if len(files) != 1 {
 		t.Fatalf("want one file holding the value under run_path %s, found %v", tr.runPath, files)
 	}
-	if !strings.Contains(files[0], "cache_counter") {
+	if !strings.Contains(files[0], "cache_counter_check") {
 		t.Errorf("the cache file %s is not under a directory of the check's name", files[0])
 	}
 
@@ -87,7 +87,7 @@ func TestPersistentCache(t *testing.T) {
 // code; a missing binary raises an Exception; env is honoured.
 func TestSubprocessOutput(t *testing.T) {
 	tr := newTree(t, true)
-	md, r := metadataOf(t, tr, "subproc")
+	md, r := metadataOf(t, tr, "subproc_check")
 	type outcome struct {
 		Result    []interface{} `json:"result"`
 		Exception string        `json:"exception"`
@@ -134,7 +134,7 @@ entity_tags:
   "container_id://abc": ["team:a", "env:x"]
 `)
 	before := float64(time.Now().Unix())
-	md, r := metadataOf(t, tr, "agentcfg")
+	md, r := metadataOf(t, tr, "agentcfg_check")
 
 	var cfg map[string]interface{}
 	if err := json.Unmarshal([]byte(md["config"]), &cfg); err != nil {
@@ -206,7 +206,7 @@ entity_tags:
 // Without container_exclude nothing is excluded; with no entity_tags the tagger has nothing.
 func TestAgentCallbacksDefaults(t *testing.T) {
 	tr := newTree(t, true)
-	md, _ := metadataOf(t, tr, "agentcfg")
+	md, _ := metadataOf(t, tr, "agentcfg_check")
 	var excluded map[string]bool
 	if err := json.Unmarshal([]byte(md["excluded"]), &excluded); err != nil {
 		t.Fatal(err)

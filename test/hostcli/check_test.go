@@ -10,27 +10,27 @@ import (
 	"testing"
 )
 
-var checkIDPattern = regexp.MustCompile(`^working:[0-9a-f]{16}$`)
+var checkIDPattern = regexp.MustCompile(`^working_check:[0-9a-f]{16}$`)
 
 // The working check submits one of everything; both of its instances run.
 func TestCheckWorkingJSON(t *testing.T) {
 	tr := newTree(t, true)
-	r := tr.check("working")
+	r := tr.check("working_check")
 	wantCode(t, r, 0)
 	objs := r.lines(t)
 
-	runs := where(objs, "run", "working")
+	runs := where(objs, "run", "working_check")
 	if len(runs) != 2 {
 		t.Fatalf("want 2 run objects (two instances), got %d\n%s", len(runs), r)
 	}
-	source := filepath.Join(tr.confd, "working.d", "conf.yaml")
+	source := filepath.Join(tr.confd, "working_check.d", "conf.yaml")
 	ids := map[string]string{}
 	for i, label := range []string{"first", "second"} {
 		run := runs[i]
 		id := run.str("check_id")
 		ids[label] = id
 		if !checkIDPattern.MatchString(id) {
-			t.Errorf("%s: check_id %q is not working:<16 hex digits>", label, id)
+			t.Errorf("%s: check_id %q is not working_check:<16 hex digits>", label, id)
 		}
 		if got := run.num("run"); got != 1 {
 			t.Errorf("%s: run number %v, want 1", label, got)
@@ -61,7 +61,7 @@ func TestCheckWorkingJSON(t *testing.T) {
 		if o.str("type") == "external_tags" {
 			continue
 		}
-		if o.str("check") != "working" || (o.str("check_id") != ids["first"] && o.str("check_id") != ids["second"]) {
+		if o.str("check") != "working_check" || (o.str("check_id") != ids["first"] && o.str("check_id") != ids["second"]) {
 			t.Errorf("line not tied to a working instance: %v", o)
 		}
 		if o.num("run") != 1 {
@@ -162,10 +162,10 @@ func TestCheckWorkingJSON(t *testing.T) {
 func TestCheckIDStableAcrossInvocations(t *testing.T) {
 	tr := newTree(t, true)
 	idsOf := func() []string {
-		r := tr.check("working")
+		r := tr.check("working_check")
 		wantCode(t, r, 0)
 		var ids []string
-		for _, run := range where(r.lines(t), "run", "working") {
+		for _, run := range where(r.lines(t), "run", "working_check") {
 			ids = append(ids, run.str("check_id"))
 		}
 		return ids
@@ -177,24 +177,24 @@ func TestCheckIDStableAcrossInvocations(t *testing.T) {
 
 	// another tree, same configuration text: same ids; a changed init_config: new ids
 	other := newTree(t, true)
-	r := other.check("working")
+	r := other.check("working_check")
 	wantCode(t, r, 0)
 	var c []string
-	for _, run := range where(r.lines(t), "run", "working") {
+	for _, run := range where(r.lines(t), "run", "working_check") {
 		c = append(c, run.str("check_id"))
 	}
 	if !sameStrings(a, c) {
 		t.Errorf("same configuration in another directory: ids %v, want %v", c, a)
 	}
-	conf := filepath.Join(other.confd, "working.d", "conf.yaml")
+	conf := filepath.Join(other.confd, "working_check.d", "conf.yaml")
 	data, err := os.ReadFile(conf)
 	if err != nil {
 		t.Fatal(err)
 	}
 	other.writeFile(conf, strings.Replace(string(data), "shared: 1", "shared: 2", 1))
-	r = other.check("working")
+	r = other.check("working_check")
 	wantCode(t, r, 0)
-	for i, run := range where(r.lines(t), "run", "working") {
+	for i, run := range where(r.lines(t), "run", "working_check") {
 		if i < len(a) && run.str("check_id") == a[i] {
 			t.Errorf("init_config changed but the check_id stayed %q", a[i])
 		}
@@ -204,10 +204,10 @@ func TestCheckIDStableAcrossInvocations(t *testing.T) {
 // Table format (the default) prints a header per run and the metric names.
 func TestCheckWorkingTable(t *testing.T) {
 	tr := newTree(t, true)
-	r := run(t, tr.dir, "check", "working", "-c", tr.confd, "--config", tr.config)
+	r := run(t, tr.dir, "check", "working_check", "-c", tr.confd, "--config", tr.config)
 	wantCode(t, r, 0)
 	for _, want := range []string{
-		"=== working [working:", "run 1: ok", "version 2.5.1",
+		"=== working_check [working_check:", "run 1: ok", "version 2.5.1",
 		"e2e.gauge", "e2e.count", "e2e.monotonic", "e2e.rate", "e2e.histogram",
 		"service_check", "e2e.can_connect", "slow answer", "hello first",
 		"metadata", "version.raw", "warning: watch out: first", "warning: watch out: second",
@@ -223,10 +223,10 @@ func TestCheckWorkingTable(t *testing.T) {
 // submitted before raising is still printed.
 func TestCheckRaising(t *testing.T) {
 	tr := newTree(t, true)
-	r := tr.check("raising")
+	r := tr.check("raising_check")
 	wantCode(t, r, 1)
 	objs := r.lines(t)
-	run := one(t, where(objs, "run", "raising"), "run of raising")
+	run := one(t, where(objs, "run", "raising_check"), "run of raising")
 	if run.str("status") != "error" {
 		t.Errorf("status %q, want error", run.str("status"))
 	}
@@ -234,7 +234,7 @@ func TestCheckRaising(t *testing.T) {
 		t.Errorf("version %q, want unversioned (the module has no __version__)", run.str("version"))
 	}
 	errText := run.str("error")
-	for _, want := range []string{"the check broke on purpose", "Traceback", "ValueError", "raising.py"} {
+	for _, want := range []string{"the check broke on purpose", "Traceback", "ValueError", "raising_check.py"} {
 		wantContains(t, "run error", errText, want)
 	}
 	// the error is the JSON list AgentCheck.run returns
@@ -243,7 +243,7 @@ func TestCheckRaising(t *testing.T) {
 		errs[0]["message"] != "the check broke on purpose" {
 		t.Errorf("error is not the check's JSON error list: %v (%q)", err, errText)
 	}
-	if len(withField(where(objs, "metric", "raising"), "name", "raising.before")) != 1 {
+	if len(withField(where(objs, "metric", "raising_check"), "name", "raising.before")) != 1 {
 		t.Errorf("the metric submitted before the exception is missing\n%s", r)
 	}
 }
@@ -275,18 +275,18 @@ func TestCheckNotConfigured(t *testing.T) {
 // the other instance loads and runs, and the command succeeds.
 func TestCheckSkippedInstance(t *testing.T) {
 	tr := newTree(t, true)
-	r := tr.check("skipping")
+	r := tr.check("skipping_check")
 	wantCode(t, r, 0)
 	objs := r.lines(t)
-	note := one(t, where(objs, "skipped_instance", "skipping"), "skipped_instance")
+	note := one(t, where(objs, "skipped_instance", "skipping_check"), "skipped_instance")
 	wantContains(t, "skipped_instance message", note.str("message"),
 		"The integration refused to load the check configuration, it may be too old or too new.")
-	wantContains(t, "skipped_instance message", note.str("message"), filepath.Join(tr.confd, "skipping.yaml")+":2")
+	wantContains(t, "skipped_instance message", note.str("message"), filepath.Join(tr.confd, "skipping_check.yaml")+":2")
 	if len(where(objs, "load_error", "")) != 0 {
 		t.Errorf("a skipped instance was reported as a load error:\n%s", r)
 	}
-	run := one(t, where(objs, "run", "skipping"), "run of the other instance")
-	if run.str("status") != "ok" || run.str("source") != filepath.Join(tr.confd, "skipping.yaml")+":3" {
+	run := one(t, where(objs, "run", "skipping_check"), "run of the other instance")
+	if run.str("status") != "ok" || run.str("source") != filepath.Join(tr.confd, "skipping_check.yaml")+":3" {
 		t.Errorf("the non-skipped instance: got %v", run)
 	}
 }
@@ -295,17 +295,17 @@ func TestCheckSkippedInstance(t *testing.T) {
 // loads through get_check_deprecated and gets the datadog.yaml settings.
 func TestCheckDeprecatedConstructor(t *testing.T) {
 	tr := newTree(t, true)
-	r := tr.check("legacy_ctor")
+	r := tr.check("deprecated_check")
 	wantCode(t, r, 0)
 	objs := r.lines(t)
 	if len(where(objs, "load_error", "")) != 0 {
 		t.Fatalf("load error:\n%s", r)
 	}
-	run := one(t, where(objs, "run", "legacy_ctor"), "run")
+	run := one(t, where(objs, "run", "deprecated_check"), "run")
 	if run.str("status") != "ok" || run.str("version") != "0.0.1" {
 		t.Errorf("run: got %v", run)
 	}
-	md := one(t, withField(where(objs, "metadata", "legacy_ctor"), "name", "agent_hostname"), "agent_hostname")
+	md := one(t, withField(where(objs, "metadata", "deprecated_check"), "name", "agent_hostname"), "agent_hostname")
 	if md.str("value") != "e2e-host" {
 		t.Errorf("agentConfig['hostname'] = %q, want e2e-host (the datadog.yaml value)", md.str("value"))
 	}
@@ -314,12 +314,12 @@ func TestCheckDeprecatedConstructor(t *testing.T) {
 // Both constructor APIs failing: one load_error with both tracebacks (spec §4.4 text).
 func TestCheckBrokenConstructor(t *testing.T) {
 	tr := newTree(t, true)
-	r := tr.check("broken_ctor")
+	r := tr.check("broken_ctor_check")
 	wantCode(t, r, 1)
-	note := one(t, where(r.lines(t), "load_error", "broken_ctor"), "load_error")
+	note := one(t, where(r.lines(t), "load_error", "broken_ctor_check"), "load_error")
 	msg := note.str("message")
 	for _, want := range []string{
-		"could not invoke 'broken_ctor' python check constructor. New constructor API returned:",
+		"could not invoke 'broken_ctor_check' python check constructor. New constructor API returned:",
 		"Deprecated constructor API returned:",
 		"constructor always fails",
 	} {
@@ -333,10 +333,10 @@ func TestCheckBrokenConstructor(t *testing.T) {
 // --times 3 --interval 0: three runs per instance numbered 1..3, each run aggregated on its own.
 func TestCheckTimes(t *testing.T) {
 	tr := newTree(t, true)
-	r := tr.check("aggregate", "--times", "3", "--interval", "0")
+	r := tr.check("aggregate_check", "--times", "3", "--interval", "0")
 	wantCode(t, r, 0)
 	objs := r.lines(t)
-	runs := where(objs, "run", "aggregate")
+	runs := where(objs, "run", "aggregate_check")
 	if len(runs) != 3 {
 		t.Fatalf("want 3 run objects, got %d\n%s", len(runs), r)
 	}
@@ -346,7 +346,7 @@ func TestCheckTimes(t *testing.T) {
 		}
 	}
 	for n := 1; n <= 3; n++ {
-		gauges := withField(withField(where(objs, "metric", "aggregate"), "run", n), "name", "agg.gauge")
+		gauges := withField(withField(where(objs, "metric", "aggregate_check"), "run", n), "name", "agg.gauge")
 		if len(gauges) != 2 {
 			t.Errorf("run %d: want 2 agg.gauge contexts, got %v", n, gauges)
 			continue
@@ -363,9 +363,9 @@ func TestCheckTimes(t *testing.T) {
 // and tag order does not split a context.
 func TestCheckAggregation(t *testing.T) {
 	tr := newTree(t, true)
-	r := tr.check("aggregate")
+	r := tr.check("aggregate_check")
 	wantCode(t, r, 0)
-	metrics := where(r.lines(t), "metric", "aggregate")
+	metrics := where(r.lines(t), "metric", "aggregate_check")
 	find := func(name string, tags ...string) obj {
 		t.Helper()
 		var found []obj
@@ -396,21 +396,21 @@ func TestCheckAggregation(t *testing.T) {
 // Several files in <name>.d (sorted) then <name>.yaml: every instance, in that order.
 func TestCheckSeveralConfigFiles(t *testing.T) {
 	tr := newTree(t, true)
-	r := tr.check("multi")
+	r := tr.check("multi_check")
 	wantCode(t, r, 0)
 	objs := r.lines(t)
 	var sources, labels []string
-	for _, run := range where(objs, "run", "multi") {
+	for _, run := range where(objs, "run", "multi_check") {
 		sources = append(sources, run.str("source"))
-		metrics := withField(where(objs, "metric", "multi"), "check_id", run.str("check_id"))
+		metrics := withField(where(objs, "metric", "multi_check"), "check_id", run.str("check_id"))
 		if len(metrics) == 1 && len(metrics[0].strings("tags")) == 1 {
 			labels = append(labels, metrics[0].strings("tags")[0])
 		}
 	}
-	d := filepath.Join(tr.confd, "multi.d")
+	d := filepath.Join(tr.confd, "multi_check.d")
 	wantSources := []string{
 		filepath.Join(d, "a.yaml") + ":2", filepath.Join(d, "a.yaml") + ":3",
-		filepath.Join(d, "b.yaml") + ":4", filepath.Join(tr.confd, "multi.yaml") + ":4",
+		filepath.Join(d, "b.yaml") + ":4", filepath.Join(tr.confd, "multi_check.yaml") + ":4",
 	}
 	if !sameStrings(sources, wantSources) {
 		t.Errorf("instances: sources %v, want %v", sources, wantSources)
@@ -424,16 +424,16 @@ func TestCheckSeveralConfigFiles(t *testing.T) {
 // instances get its own init_config (a file without one gets none).
 func TestCheckInitConfigPerFile(t *testing.T) {
 	tr := newTree(t, true)
-	r := tr.check("multi")
+	r := tr.check("multi_check")
 	wantCode(t, r, 0)
 	objs := r.lines(t)
 	want := map[string]string{
 		"label:a1": "[]", "label:a2": "[]", "label:b1": "[('origin', 'b')]", "label:top": "[('origin', 'top')]",
 	}
-	for _, run := range where(objs, "run", "multi") {
+	for _, run := range where(objs, "run", "multi_check") {
 		id := run.str("check_id")
-		metrics := withField(where(objs, "metric", "multi"), "check_id", id)
-		md := withField(withField(where(objs, "metadata", "multi"), "check_id", id), "name", "init_config")
+		metrics := withField(where(objs, "metric", "multi_check"), "check_id", id)
+		md := withField(withField(where(objs, "metadata", "multi_check"), "check_id", id), "name", "init_config")
 		if len(metrics) != 1 || len(md) != 1 {
 			t.Errorf("instance %s: want one metric and one init_config metadata\n%s", run.str("source"), r)
 			continue
@@ -449,11 +449,11 @@ func TestCheckInitConfigPerFile(t *testing.T) {
 // Aggregation holds with thousands of contexts interleaved with other submissions.
 func TestCheckAggregationManyContexts(t *testing.T) {
 	tr := newTree(t, true)
-	r := tr.check("many_contexts")
+	r := tr.check("many_contexts_check")
 	wantCode(t, r, 0)
 	objs := r.lines(t)
 	gauges, counts := 0, map[string]float64{}
-	for _, m := range where(objs, "metric", "many_contexts") {
+	for _, m := range where(objs, "metric", "many_contexts_check") {
 		name := m.str("name")
 		switch {
 		case name == "many.c":
@@ -477,7 +477,7 @@ func TestCheckAggregationManyContexts(t *testing.T) {
 	if counts["t:0"] != 3334 || counts["t:1"] != 3334 || counts["t:2"] != 3332 {
 		t.Errorf("many.c per tag: got %v, want t:0 3334, t:1 3334, t:2 3332", counts)
 	}
-	if n := len(where(objs, "service_check", "many_contexts")); n != 50 {
+	if n := len(where(objs, "service_check", "many_contexts_check")); n != 50 {
 		t.Errorf("want 50 service checks (never aggregated), got %d", n)
 	}
 }

@@ -13,7 +13,7 @@ import (
 func TestConfigErrors(t *testing.T) {
 	cases := []struct {
 		name string
-		// datadog is the whole datadog.yaml when not empty; conf is <confd>/broken.yaml when not empty
+		// datadog is the whole datadog.yaml when not empty; conf is <confd>/broken_check.yaml when not empty
 		datadog, conf string
 		// want are substrings of stderr; {config} and {conf} stand for the files' paths
 		want []string
@@ -98,7 +98,7 @@ func TestConfigErrors(t *testing.T) {
 		c := c
 		t.Run(c.name, func(t *testing.T) {
 			tr := newTree(t, false)
-			tr.writeFile(filepath.Join(tr.checksd, "broken.py"),
+			tr.writeFile(filepath.Join(tr.checksd, "broken_check.py"),
 				"from datadog_checks.base import AgentCheck\n\nclass Broken(AgentCheck):\n    def check(self, i):\n        pass\n")
 			home := pythonHomeLine()
 			if c.noHome {
@@ -107,7 +107,7 @@ func TestConfigErrors(t *testing.T) {
 			if c.datadog != "" {
 				tr.writeFile(tr.config, home+c.datadog)
 			}
-			conf := filepath.Join(tr.confd, "broken.yaml")
+			conf := filepath.Join(tr.confd, "broken_check.yaml")
 			if c.conf != "" {
 				tr.writeFile(conf, c.conf)
 			} else {
@@ -121,7 +121,7 @@ func TestConfigErrors(t *testing.T) {
 			if c.datadog != "" && home != "" {
 				shift = 1
 			}
-			cmds := [][]string{{"check", "broken", "--confd", tr.confd, "-c", tr.config}}
+			cmds := [][]string{{"check", "broken_check", "--confd", tr.confd, "-c", tr.config}}
 			if c.conf == "" {
 				// a bad conf.d file does not stop `run` (TestRunSkipsBadFiles); a bad datadog.yaml does
 				cmds = append(cmds, []string{"run", "-c", tr.config, "--confd", tr.confd})
@@ -154,7 +154,7 @@ func shiftLine(pattern string, n int) string {
 func TestConfigFileMissing(t *testing.T) {
 	tr := newTree(t, true)
 	missing := filepath.Join(tr.dir, "absent.yaml")
-	r := run(t, tr.dir, "check", "working", "--confd", tr.confd, "--config", missing)
+	r := run(t, tr.dir, "check", "working_check", "--confd", tr.confd, "--config", missing)
 	wantCode(t, r, 3)
 	wantContains(t, "stderr", r.stderr, missing)
 }
@@ -164,10 +164,10 @@ func TestConfigFileMissing(t *testing.T) {
 func TestConfigRelativePaths(t *testing.T) {
 	tr := newTree(t, true)
 	elsewhere := t.TempDir()
-	r := run(t, elsewhere, "check", "cache_counter", "--config", tr.config, "--format", "json")
+	r := run(t, elsewhere, "check", "cache_counter_check", "--config", tr.config, "--format", "json")
 	wantCode(t, r, 0)
-	run := one(t, where(r.lines(t), "run", "cache_counter"), "run")
-	if want := filepath.Join(tr.confd, "cache_counter.yaml") + ":2"; run.str("source") != want {
+	run := one(t, where(r.lines(t), "run", "cache_counter_check"), "run")
+	if want := filepath.Join(tr.confd, "cache_counter_check.yaml") + ":2"; run.str("source") != want {
 		t.Errorf("confd_path: source %q, want %q", run.str("source"), want)
 	}
 	if entries, err := os.ReadDir(tr.runPath); err != nil || len(entries) == 0 {

@@ -18,7 +18,7 @@ import (
 func TestRunSkipsBadFiles(t *testing.T) {
 	tr := newTree(t, false)
 	good := "instances:\n  - min_collection_interval: 1\n"
-	tr.writeFile(filepath.Join(tr.confd, "fast.yaml"), good)
+	tr.writeFile(filepath.Join(tr.confd, "fast_check.yaml"), good)
 	bad := map[string]string{ // file under conf.d -> "<line>: <part of the message>"
 		"working.yaml":            "3: ",                                                    // bad YAML
 		"aggregate.yaml":          "1: expected a map",                                      // a list
@@ -26,7 +26,7 @@ func TestRunSkipsBadFiles(t *testing.T) {
 		"multi.yaml":              "2: 'instances' must be a list",                          // instances not a list
 		"e2e_deprecated.yaml":     "3: instance 2 must be a map",                            // one bad instance
 		"skipping.yaml":           "2: 'min_collection_interval' must be a positive number", // bad interval
-		"e2e_log_levels.d/a.yaml": "1: 'init_config' must be a map",                         // bad init_config
+		"log_levels_check.d/a.yaml": "1: 'init_config' must be a map",                         // bad init_config
 	}
 	content := map[string]string{
 		"working.yaml":            "instances:\n  - {a: 1\n  - {}\n",
@@ -35,17 +35,17 @@ func TestRunSkipsBadFiles(t *testing.T) {
 		"multi.yaml":              "init_config: {}\ninstances: {a: 1}\n",
 		"e2e_deprecated.yaml":     "instances:\n  - {}\n  - just a string\n",
 		"skipping.yaml":           "instances:\n  - min_collection_interval: -1\n",
-		"e2e_log_levels.d/a.yaml": "init_config: [1]\ninstances:\n  - {}\n",
+		"log_levels_check.d/a.yaml": "init_config: [1]\ninstances:\n  - {}\n",
 	}
 	for name, text := range content {
 		tr.writeFile(filepath.Join(tr.confd, name), text)
 	}
 	// the same check's good file still runs
-	tr.writeFile(filepath.Join(tr.confd, "e2e_log_levels.d", "b.yaml"), good)
+	tr.writeFile(filepath.Join(tr.confd, "log_levels_check.d", "b.yaml"), good)
 
 	p := startLive(t, tr.dir, "run", "-c", tr.config, "--format", "json")
-	p.waitFor("runs of fast and of the good file of e2e_log_levels", runWarmup, func(objs []obj) bool {
-		return len(runsOf(objs, "fast")) >= 2 && len(runsOf(objs, "e2e_log_levels")) >= 1
+	p.waitFor("runs of fast and of the good file of log_levels_check", runWarmup, func(objs []obj) bool {
+		return len(runsOf(objs, "fast_check")) >= 2 && len(runsOf(objs, "log_levels_check")) >= 1
 	})
 	code, _ := p.stop(syscall.SIGTERM, 15*time.Second)
 	if code != 0 {
@@ -78,7 +78,7 @@ func TestRunSkipsBadFiles(t *testing.T) {
 			t.Errorf("the exit summary does not list %s", file)
 		}
 		wantContains(t, "stderr", stderr, file+":"+want)
-		if len(runsOf(objs, check)) != 0 && check != "e2e_log_levels" {
+		if len(runsOf(objs, check)) != 0 && check != "log_levels_check" {
 			t.Errorf("check %s of a skipped file ran", check)
 		}
 	}
@@ -88,7 +88,7 @@ func TestRunSkipsBadFiles(t *testing.T) {
 	deadline := time.Now().Add(runWarmup)
 	for {
 		lines, _ := q.snapshot()
-		if strings.Contains(strings.Join(lines, "\n"), "=== fast") {
+		if strings.Contains(strings.Join(lines, "\n"), "=== fast_check") {
 			break
 		}
 		if time.Now().After(deadline) {
@@ -112,8 +112,8 @@ func TestRunSkipsBadFiles(t *testing.T) {
 	// with process isolation too: the workers load the same good files and the bad ones are
 	// reported once, by the supervisor
 	iso := startLive(t, tr.dir, "run", "-c", tr.config, "--format", "json", "--isolation", "process", "--workers", "2")
-	iso.waitFor("isolated runs of fast and of the good file of e2e_log_levels", runWarmup, func(objs []obj) bool {
-		return len(runsOf(objs, "fast")) >= 1 && len(runsOf(objs, "e2e_log_levels")) >= 1
+	iso.waitFor("isolated runs of fast and of the good file of log_levels_check", runWarmup, func(objs []obj) bool {
+		return len(runsOf(objs, "fast_check")) >= 1 && len(runsOf(objs, "log_levels_check")) >= 1
 	})
 	if code, _ := iso.stop(syscall.SIGTERM, 15*time.Second); code != 0 {
 		t.Fatalf("isolated run: exit code %d\n%s", code, iso.dump())
@@ -133,15 +133,15 @@ func TestRunSkipsBadFiles(t *testing.T) {
 func TestOptionsSameEverywhere(t *testing.T) {
 	tr := newTree(t, true)
 	// check: -c is datadog.yaml (its hostname reaches the check)
-	r := run(t, tr.dir, "check", "agentcfg", "-c", tr.config, "--confd", tr.confd, "--format", "json")
+	r := run(t, tr.dir, "check", "agentcfg_check", "-c", tr.config, "--confd", tr.confd, "--format", "json")
 	wantCode(t, r, 0)
-	md := one(t, withField(where(r.lines(t), "metadata", "agentcfg"), "name", "hostname"), "hostname")
+	md := one(t, withField(where(r.lines(t), "metadata", "agentcfg_check"), "name", "hostname"), "hostname")
 	if md.str("value") != "e2e-host" {
 		t.Errorf("check -c datadog.yaml: hostname %q, want e2e-host from the file", md.str("value"))
 	}
 	// -c with conf.d, as an older `rtloader check` took it: a usage error that says what to do
 	for _, cmd := range [][]string{
-		{"check", "agentcfg", "-c", tr.confd},
+		{"check", "agentcfg_check", "-c", tr.confd},
 		{"run", "-c", tr.confd},
 		{"info", "-c", tr.confd},
 	} {

@@ -16,18 +16,18 @@ import (
 // each instance in a worker process; faults of a check are runs that fail,
 // never a host that dies.
 
-// crashTree is a tree whose conf.d holds only crash.yaml with `conf`.
+// crashTree is a tree whose conf.d holds only crash_check.yaml with `conf`.
 func crashTree(t *testing.T, conf string) *tree {
 	t.Helper()
 	tr := newTree(t, false)
-	tr.writeFile(filepath.Join(tr.confd, "crash.yaml"), conf)
+	tr.writeFile(filepath.Join(tr.confd, "crash_check.yaml"), conf)
 	return tr
 }
 
 // crashRunsOf returns the "run" objects of the instance whose source ends with `line`.
 func crashRunsOf(objs []obj, sourceLine string) []obj {
 	var out []obj
-	for _, o := range where(objs, "run", "crash") {
+	for _, o := range where(objs, "run", "crash_check") {
 		if strings.HasSuffix(o.str("source"), ":"+sourceLine) {
 			out = append(out, o)
 		}
@@ -58,7 +58,7 @@ func TestIsolationCrashes(t *testing.T) {
 				t.Setenv("ASAN_OPTIONS", strings.TrimPrefix(os.Getenv("ASAN_OPTIONS")+":handle_segv=0", ":"))
 			}
 			tr := crashTree(t, "instances:\n  - mode: "+c.mode+"\n  - mode: ok\n")
-			r := tr.check("crash", "--isolation", "process", "--workers", "1", "--times", "2", "--interval", "0")
+			r := tr.check("crash_check", "--isolation", "process", "--workers", "1", "--times", "2", "--interval", "0")
 			wantCode(t, r, 1)
 			objs := r.lines(t)
 			crashed := crashRunsOf(objs, "2")
@@ -74,13 +74,13 @@ func TestIsolationCrashes(t *testing.T) {
 			if len(ok) != 2 || ok[0].str("status") != "ok" || ok[1].str("status") != "ok" {
 				t.Fatalf("the healthy instance on the same worker must run ok twice, got %v\n%s", ok, r)
 			}
-			after := withField(where(objs, "metric", "crash"), "name", "crash.after")
+			after := withField(where(objs, "metric", "crash_check"), "name", "crash.after")
 			if len(after) != 2 {
 				t.Errorf("the healthy instance's crash.after must arrive in both runs, got %v", after)
 			}
 			if c.report {
 				wantContains(t, "stderr (crash report)", r.stderr, "Fatal Python error")
-				wantContains(t, "stderr (crash report's traceback)", r.stderr, "crash.py")
+				wantContains(t, "stderr (crash report's traceback)", r.stderr, "crash_check.py")
 			}
 			wantContains(t, "stderr", r.stderr, "restarting a worker")
 		})
@@ -93,13 +93,13 @@ func TestIsolationCrashReport(t *testing.T) {
 	t.Setenv("ASAN_OPTIONS", strings.TrimPrefix(os.Getenv("ASAN_OPTIONS")+":handle_segv=0", ":"))
 	tr := crashTree(t, "instances:\n  - mode: segv\n")
 	tr.writeConfig("c_stacktrace_collection: true\n")
-	r := tr.check("crash", "--isolation", "process")
+	r := tr.check("crash_check", "--isolation", "process")
 	wantCode(t, r, 1)
-	only := one(t, where(r.lines(t), "run", "crash"), "run")
+	only := one(t, where(r.lines(t), "run", "crash_check"), "run")
 	wantContains(t, "run error", only.str("error"), "killed by signal 11 (Segmentation fault)")
 	wantContains(t, "stderr", r.stderr, "HANDLER CAUGHT signal 11")
 	wantContains(t, "stderr", r.stderr, "PYTHON STACKTRACE")
-	wantContains(t, "stderr", r.stderr, "crash.py")
+	wantContains(t, "stderr", r.stderr, "crash_check.py")
 	if strings.Contains(r.stderr, "Fatal Python error") {
 		t.Errorf("faulthandler must stay off when rtloader's report is on (one report, not two)\n%s", r.stderr)
 	}
@@ -108,13 +108,13 @@ func TestIsolationCrashReport(t *testing.T) {
 // A check that crashes on every run is paused after 3 crashes in a row.
 func TestIsolationPausesAfterRepeatedCrashes(t *testing.T) {
 	tr := crashTree(t, "instances:\n  - mode: exit\n")
-	r := tr.check("crash", "--isolation", "process", "--times", "5", "--interval", "0")
+	r := tr.check("crash_check", "--isolation", "process", "--times", "5", "--interval", "0")
 	wantCode(t, r, 1)
 	objs := r.lines(t)
-	if runs := where(objs, "run", "crash"); len(runs) != 3 {
+	if runs := where(objs, "run", "crash_check"); len(runs) != 3 {
 		t.Fatalf("want 3 runs before the pause, got %d\n%s", len(runs), r)
 	}
-	paused := one(t, where(objs, "paused", "crash"), "paused note")
+	paused := one(t, where(objs, "paused", "crash_check"), "paused note")
 	wantContains(t, "paused note", paused.str("message"), "3 runs in a row")
 }
 
@@ -123,21 +123,21 @@ func TestIsolationPausesAfterRepeatedCrashes(t *testing.T) {
 // Either way the run is reported as timed out, and the next instance runs.
 func TestIsolationRunTimeout(t *testing.T) {
 	tr := crashTree(t, "instances:\n  - mode: spin\n    run_timeout: 1\n  - mode: ok\n")
-	tr.writeFile(filepath.Join(tr.confd, "crash.d", "sleep.yaml"),
+	tr.writeFile(filepath.Join(tr.confd, "crash_check.d", "sleep.yaml"),
 		"init_config:\n  run_timeout: 1\ninstances:\n  - mode: sleep\n")
 	start := time.Now()
-	r := tr.check("crash", "--isolation", "process", "--workers", "1")
+	r := tr.check("crash_check", "--isolation", "process", "--workers", "1")
 	wantCode(t, r, 1)
 	if took := time.Since(start); took > 20*time.Second {
 		t.Errorf("two 1 s timeouts took %v", took)
 	}
 	objs := r.lines(t)
 	var spin, sleep, okRun obj
-	for _, run := range where(objs, "run", "crash") {
+	for _, run := range where(objs, "run", "crash_check") {
 		switch {
-		case strings.HasSuffix(run.str("source"), "crash.yaml:2"):
+		case strings.HasSuffix(run.str("source"), "crash_check.yaml:2"):
 			spin = run
-		case strings.HasSuffix(run.str("source"), "crash.yaml:4"):
+		case strings.HasSuffix(run.str("source"), "crash_check.yaml:4"):
 			okRun = run
 		case strings.Contains(run.str("source"), "sleep.yaml"):
 			sleep = run
@@ -154,7 +154,7 @@ func TestIsolationRunTimeout(t *testing.T) {
 		t.Errorf("the instance after the spinning one must run ok, got %v\n%s", okRun, r)
 	}
 	found := false
-	for _, m := range withField(where(objs, "metric", "crash"), "name", "crash.after") {
+	for _, m := range withField(where(objs, "metric", "crash_check"), "name", "crash.after") {
 		found = found || sameStrings(m.strings("tags"), []string{"mode:sleep"})
 	}
 	if !found {
@@ -168,21 +168,21 @@ func TestIsolationRSSLimit(t *testing.T) {
 	conf := "instances:\n  - mode: grow\n    grow_mib: 96\n"
 	tr := crashTree(t, conf)
 	tr.writeConfig("worker_rss_limit: 150\n")
-	r := tr.check("crash", "--isolation", "process", "--times", "3", "--interval", "0")
+	r := tr.check("crash_check", "--isolation", "process", "--times", "3", "--interval", "0")
 	wantCode(t, r, 0)
 	objs := r.lines(t)
-	restarts := where(objs, "worker_restart", "crash")
+	restarts := where(objs, "worker_restart", "crash_check")
 	if len(restarts) == 0 {
 		t.Fatalf("a worker growing 96 MiB a run never passed worker_rss_limit 150\n%s", r)
 	}
 	wantContains(t, "restart note", restarts[0].str("message"), "over worker_rss_limit (150 MiB)")
-	for _, run := range where(objs, "run", "crash") {
+	for _, run := range where(objs, "run", "crash_check") {
 		if run.str("status") != "ok" {
 			t.Errorf("every run must succeed, got %v", run)
 		}
 	}
 	tr.writeConfig("")
-	r = tr.check("crash", "--isolation", "process", "--times", "2", "--interval", "0")
+	r = tr.check("crash_check", "--isolation", "process", "--times", "2", "--interval", "0")
 	wantCode(t, r, 0)
 	if n := len(where(r.lines(t), "worker_restart", "")); n != 0 {
 		t.Errorf("no limit: want no restart, got %d\n%s", n, r)
@@ -242,9 +242,9 @@ func sleepingCheck(t *testing.T) (*tree, *liveProcess, []int) {
 	t.Helper()
 	tr := crashTree(t, "")
 	started := filepath.Join(tr.dir, "started")
-	tr.writeFile(filepath.Join(tr.confd, "crash.yaml"),
+	tr.writeFile(filepath.Join(tr.confd, "crash_check.yaml"),
 		"instances:\n  - mode: sleep\n    started_file: "+started+"\n")
-	p := startLive(t, tr.dir, "check", "crash", "--confd", tr.confd, "--config", tr.config,
+	p := startLive(t, tr.dir, "check", "crash_check", "--confd", tr.confd, "--config", tr.config,
 		"--format", "json", "--isolation", "process", "--workers", "1")
 	waitFile(t, started, 30*time.Second)
 	workers := childPids(t, p.cmd.Process.Pid)
@@ -265,7 +265,7 @@ func TestIsolationSIGTERM(t *testing.T) {
 	if took > 5*time.Second {
 		t.Errorf("the host took %v to stop", took)
 	}
-	run := one(t, where(p.objects(), "run", "crash"), "run")
+	run := one(t, where(p.objects(), "run", "crash_check"), "run")
 	if run.str("status") != "cancelled" {
 		t.Errorf("want the run cancelled, got %v", run)
 	}
@@ -363,22 +363,22 @@ func TestIsolationSameOutputAsInProcess(t *testing.T) {
 func TestIsolationSettings(t *testing.T) {
 	tr := crashTree(t, "instances:\n  - mode: exit\n")
 	tr.writeConfig("check_isolation: process\ncheck_workers: 1\n")
-	r := tr.check("crash")
+	r := tr.check("crash_check")
 	wantCode(t, r, 1)
-	only := one(t, where(r.lines(t), "run", "crash"), "run")
+	only := one(t, where(r.lines(t), "run", "crash_check"), "run")
 	wantContains(t, "run error", only.str("error"), "exited with status 7")
 
 	tr.writeConfig("check_isolation: threads\n")
-	r = tr.check("crash")
+	r = tr.check("crash_check")
 	wantCode(t, r, 3)
 	wantContains(t, "stderr", r.stderr, "check_isolation must be none or process")
 
-	r = tr.check("crash", "--isolation", "threads")
+	r = tr.check("crash_check", "--isolation", "threads")
 	wantCode(t, r, 2)
-	r = tr.check("crash", "--workers", "0")
+	r = tr.check("crash_check", "--workers", "0")
 	wantCode(t, r, 2)
 	tr.writeConfig("worker_rss_limit: lots\n")
-	r = tr.check("crash")
+	r = tr.check("crash_check")
 	wantCode(t, r, 3)
 	wantContains(t, "stderr", r.stderr, "worker_rss_limit must be")
 }
@@ -390,8 +390,8 @@ func TestIsolationSettings(t *testing.T) {
 func TestIsolationRun(t *testing.T) {
 	tr := newTree(t, false)
 	started := filepath.Join(tr.dir, "started")
-	tr.writeFile(filepath.Join(tr.confd, "fast.yaml"), "instances:\n  - min_collection_interval: 1\n")
-	tr.writeFile(filepath.Join(tr.confd, "crash.yaml"), "instances:\n"+
+	tr.writeFile(filepath.Join(tr.confd, "fast_check.yaml"), "instances:\n  - min_collection_interval: 1\n")
+	tr.writeFile(filepath.Join(tr.confd, "crash_check.yaml"), "instances:\n"+
 		"  - mode: exit\n    min_collection_interval: 1\n"+
 		"  - mode: sleep\n    min_collection_interval: 1\n    started_file: "+started+"\n")
 	var p *liveProcess
@@ -400,7 +400,7 @@ func TestIsolationRun(t *testing.T) {
 			"--isolation", "process", "--workers", "2")
 	})
 	p.waitFor("a paused crashing instance and 3 runs of the fast check", runWarmup, func(objs []obj) bool {
-		return len(where(objs, "paused", "crash")) == 1 && len(runsOf(objs, "fast")) >= 3
+		return len(where(objs, "paused", "crash_check")) == 1 && len(runsOf(objs, "fast_check")) >= 3
 	})
 	waitFile(t, started, runWarmup)
 	workers := childPids(t, p.cmd.Process.Pid)
@@ -409,14 +409,14 @@ func TestIsolationRun(t *testing.T) {
 		t.Errorf("SIGTERM: exit code %d after %v, want 0 within the grace period\n%s", code, took, p.dump())
 	}
 	objs := p.objects()
-	exits := withField(runsOf(objs, "crash"), "status", "error")
+	exits := withField(runsOf(objs, "crash_check"), "status", "error")
 	if len(exits) != 3 {
 		t.Errorf("want 3 failed runs of the exiting instance before its pause, got %d\n%s", len(exits), p.dump())
 	}
 	for _, r := range exits {
 		wantContains(t, "crash run", r.str("error"), "exited with status 7")
 	}
-	if len(withField(runsOf(objs, "crash"), "status", "cancelled")) != 1 {
+	if len(withField(runsOf(objs, "crash_check"), "status", "cancelled")) != 1 {
 		t.Errorf("want the sleeping instance's run cancelled\n%s", p.dump())
 	}
 	for _, pid := range workers {
@@ -430,10 +430,10 @@ func TestIsolationRun(t *testing.T) {
 // hold back the instance placed on the other worker.
 func TestIsolationWorkersRunConcurrently(t *testing.T) {
 	tr := crashTree(t, "instances:\n  - mode: sleep\n    run_timeout: 2\n  - mode: ok\n")
-	r := tr.check("crash", "--isolation", "process", "--workers", "2")
+	r := tr.check("crash_check", "--isolation", "process", "--workers", "2")
 	wantCode(t, r, 1)
 	var order []string
-	for _, o := range where(r.lines(t), "run", "crash") {
+	for _, o := range where(r.lines(t), "run", "crash_check") {
 		order = append(order, o.str("source"))
 	}
 	if len(order) != 2 || !strings.HasSuffix(order[0], ":4") {

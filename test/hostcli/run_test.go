@@ -40,11 +40,11 @@ func TestRunSchedulerStops(t *testing.T) {
 		t.Run(sig.String(), func(t *testing.T) {
 			tr := newTree(t, false)
 			started := filepath.Join(tr.dir, "sleeper-started")
-			tr.writeFile(filepath.Join(tr.confd, "fast.yaml"), "instances:\n  - min_collection_interval: 1\n")
-			tr.writeFile(filepath.Join(tr.confd, "raising.yaml"), "init_config: {}\ninstances:\n  - min_collection_interval: 1\n")
+			tr.writeFile(filepath.Join(tr.confd, "fast_check.yaml"), "instances:\n  - min_collection_interval: 1\n")
+			tr.writeFile(filepath.Join(tr.confd, "raising_check.yaml"), "init_config: {}\ninstances:\n  - min_collection_interval: 1\n")
 			tr.writeFile(filepath.Join(tr.confd, "no_such_module.yaml"), "instances:\n  - min_collection_interval: 1\n")
 			startedJSON, _ := json.Marshal(started)
-			tr.writeFile(filepath.Join(tr.confd, "sleeper.d", "conf.yaml"),
+			tr.writeFile(filepath.Join(tr.confd, "sleeper_check.d", "conf.yaml"),
 				"instances:\n  - min_collection_interval: 1\n    max_seconds: 60\n    started_file: "+string(startedJSON)+"\n")
 
 			var p *liveProcess
@@ -52,7 +52,7 @@ func TestRunSchedulerStops(t *testing.T) {
 				p = startLive(t, tr.dir, "run", "-c", tr.config, "--format", "json")
 			})
 			p.waitFor("two runs of the fast check and two failed runs of the raising one", runWarmup, func(objs []obj) bool {
-				return len(runsOf(objs, "fast")) >= 2 && len(withField(runsOf(objs, "raising"), "status", "error")) >= 2
+				return len(runsOf(objs, "fast_check")) >= 2 && len(withField(runsOf(objs, "raising_check"), "status", "error")) >= 2
 			})
 			if len(where(p.objects(), "load_error", "no_such_module")) != 1 {
 				t.Errorf("want one load_error note for the check whose module is missing\n%s", p.dump())
@@ -60,7 +60,7 @@ func TestRunSchedulerStops(t *testing.T) {
 			if _, err := os.Stat(started); err != nil {
 				p.t.Fatalf("the sleeper check never started: %v\n%s", err, p.dump())
 			}
-			if n := len(runsOf(p.objects(), "sleeper")); n != 0 {
+			if n := len(runsOf(p.objects(), "sleeper_check")); n != 0 {
 				t.Fatalf("the sleeper check finished before being cancelled (%d runs)\n%s", n, p.dump())
 			}
 
@@ -73,25 +73,25 @@ func TestRunSchedulerStops(t *testing.T) {
 			}
 
 			objs := p.objects()
-			sleeper := runsOf(objs, "sleeper")
+			sleeper := runsOf(objs, "sleeper_check")
 			if len(sleeper) != 1 {
 				t.Fatalf("want one run of the sleeper check (reported when cancelled), got %v\n%s", sleeper, p.dump())
 			}
 			if sleeper[0].str("status") != "cancelled" {
 				t.Errorf("sleeper run status %q, want cancelled: %v", sleeper[0].str("status"), sleeper[0])
 			}
-			saw := withField(where(objs, "metric", "sleeper"), "name", "sleeper.saw_cancel")
+			saw := withField(where(objs, "metric", "sleeper_check"), "name", "sleeper.saw_cancel")
 			if len(saw) != 1 || saw[0].num("value") != 1 {
 				t.Errorf("the sleeper check did not see self.cancelled: %v", saw)
 			}
 
-			fast := runsOf(objs, "fast")
+			fast := runsOf(objs, "fast_check")
 			for i, r := range fast {
 				if int(r.num("run")) != i+1 || r.str("status") != "ok" {
 					t.Errorf("fast run %d: got %v", i+1, r)
 				}
 			}
-			for _, r := range runsOf(objs, "raising") {
+			for _, r := range runsOf(objs, "raising_check") {
 				if r.str("status") != "error" || !strings.Contains(r.str("error"), "the check broke on purpose") {
 					t.Errorf("raising run: got %v", r)
 				}
@@ -110,12 +110,12 @@ func TestRunSchedulerStops(t *testing.T) {
 func TestRunStatsAtExit(t *testing.T) {
 	tr := newTree(t, false)
 	tr.writeConfig("memtrack_enabled: true\n")
-	tr.writeFile(filepath.Join(tr.confd, "fast.yaml"), "instances:\n  - min_collection_interval: 1\n")
+	tr.writeFile(filepath.Join(tr.confd, "fast_check.yaml"), "instances:\n  - min_collection_interval: 1\n")
 	var p *liveProcess
 	withDefaultSignal(syscall.SIGTERM, func() {
 		p = startLive(t, tr.dir, "run", "-c", tr.config, "--format", "json", "--stats")
 	})
-	p.waitFor("a run of the fast check", runWarmup, func(objs []obj) bool { return len(runsOf(objs, "fast")) >= 1 })
+	p.waitFor("a run of the fast check", runWarmup, func(objs []obj) bool { return len(runsOf(objs, "fast_check")) >= 1 })
 	code, _ := p.stop(syscall.SIGTERM, 10*time.Second)
 	if code != 0 {
 		t.Errorf("exit code %d, want 0\n%s", code, p.dump())
@@ -141,7 +141,7 @@ func TestRunStatsAtExit(t *testing.T) {
 // --stats with `check`: the summary counts the runs.
 func TestCheckStats(t *testing.T) {
 	tr := newTree(t, true)
-	r := tr.check("working", "--stats")
+	r := tr.check("working_check", "--stats")
 	wantCode(t, r, 0)
 	objs := r.lines(t)
 	summary := one(t, where(objs, "summary", ""), "summary")
@@ -151,7 +151,7 @@ func TestCheckStats(t *testing.T) {
 	}
 	wantBalanced(t, summary.str("message"))
 
-	r = tr.check("raising", "--stats")
+	r = tr.check("raising_check", "--stats")
 	wantCode(t, r, 1)
 	summary = one(t, where(r.lines(t), "summary", ""), "summary")
 	wantContains(t, "summary", summary.str("message"), "1 runs (1 failed)")
@@ -178,7 +178,7 @@ func wantBalanced(t *testing.T, message string) {
 // Without --stats and memtrack, `check` prints no summary and no rtloader.* metrics.
 func TestCheckNoStatsByDefault(t *testing.T) {
 	tr := newTree(t, true)
-	r := tr.check("working")
+	r := tr.check("working_check")
 	wantCode(t, r, 0)
 	objs := r.lines(t)
 	if len(where(objs, "summary", "")) != 0 {
@@ -197,9 +197,9 @@ func TestRunAbandonsStubbornCheck(t *testing.T) {
 	tr := newTree(t, false)
 	started := filepath.Join(tr.dir, "stubborn-started")
 	startedJSON, _ := json.Marshal(started)
-	tr.writeFile(filepath.Join(tr.confd, "stubborn.yaml"),
+	tr.writeFile(filepath.Join(tr.confd, "stubborn_check.yaml"),
 		"instances:\n  - seconds: 60\n    started_file: "+string(startedJSON)+"\n")
-	tr.writeFile(filepath.Join(tr.confd, "fast.yaml"), "instances:\n  - min_collection_interval: 1\n")
+	tr.writeFile(filepath.Join(tr.confd, "fast_check.yaml"), "instances:\n  - min_collection_interval: 1\n")
 	// In sanitizer runs: LeakSanitizer cannot stop the world while a thread
 	// is still inside Python at exit (its tracer crashes); the exit with an
 	// abandoned worker is what is tested here, not leaks.
@@ -211,7 +211,7 @@ func TestRunAbandonsStubbornCheck(t *testing.T) {
 	withDefaultSignal(syscall.SIGTERM, func() {
 		p = startLiveEnv(t, tr.dir, []string{"ASAN_OPTIONS=" + asan}, "run", "-c", tr.config, "--format", "json")
 	})
-	p.waitFor("a run of the fast check", runWarmup, func(objs []obj) bool { return len(runsOf(objs, "fast")) >= 1 })
+	p.waitFor("a run of the fast check", runWarmup, func(objs []obj) bool { return len(runsOf(objs, "fast_check")) >= 1 })
 	deadline := time.Now().Add(runWarmup)
 	for {
 		if _, err := os.Stat(started); err == nil {
@@ -231,7 +231,7 @@ func TestRunAbandonsStubbornCheck(t *testing.T) {
 	}
 	_, stderr := p.snapshot()
 	wantContains(t, "stderr", stderr, "exiting without them")
-	if n := len(runsOf(p.objects(), "stubborn")); n != 0 {
+	if n := len(runsOf(p.objects(), "stubborn_check")); n != 0 {
 		t.Errorf("the abandoned check reported %d runs", n)
 	}
 }

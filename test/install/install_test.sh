@@ -12,6 +12,14 @@ prefix="$(mktemp -d)"
 trap 'rm -rf "$prefix"' EXIT
 
 cmake --install "$build" --prefix "$prefix" >/dev/null
+# every backend under upstream's name, one directory per version; the
+# default reached by that name in lib/
+while read -r version _home; do
+  [ -f "$prefix/lib/three/$version/libdatadog-agent-three.so" ] \
+    || { echo "FAIL: no lib/three/$version/libdatadog-agent-three.so installed"; exit 1; }
+done < "$build/lib/backends.txt"
+[ -L "$prefix/lib/libdatadog-agent-three.so" ] && [ -f "$prefix/lib/libdatadog-agent-three.so" ] \
+  || { echo "FAIL: lib/libdatadog-agent-three.so is not a link to the default backend"; exit 1; }
 export PKG_CONFIG_PATH="$prefix/lib/pkgconfig"
 # shellcheck disable=SC2086 # $extra is a list of flags
 cc -std=c99 -Wall -Werror $extra "$src/test/install/installed_host.c" \

@@ -151,14 +151,14 @@ def write_tree(tmp, port):
     for name in ("a", "b", "c"):
         open(os.path.join(counted, name), "w").close()
     shutil.copytree(os.path.join(ROOT, "examples", "checks.d"), os.path.join(tmp, "checks.d"))
-    with open(os.path.join(tmp, "checks.d", "om_types.py"), "w") as f:
+    with open(os.path.join(tmp, "checks.d", "om_types_check.py"), "w") as f:
         f.write(TYPES_CHECK)
     confs = {
-        "disk_usage": '  - paths: ["/"]\n    tags: ["env:example"]\n    min_collection_interval: 1\n',
-        "file_count": "  - directory: %s\n    min_collection_interval: 1\n" % counted,
-        "load_avg": '  - tags: ["env:example"]\n    min_collection_interval: 1\n',
-        "ctx_switches": "  - min_collection_interval: 1\n",
-        "om_types": "  - min_collection_interval: 1\n",
+        "disk_usage_check": '  - paths: ["/"]\n    tags: ["env:example"]\n    min_collection_interval: 1\n',
+        "file_count_check": "  - directory: %s\n    min_collection_interval: 1\n" % counted,
+        "load_avg_check": '  - tags: ["env:example"]\n    min_collection_interval: 1\n',
+        "ctx_switches_check": "  - min_collection_interval: 1\n",
+        "om_types_check": "  - min_collection_interval: 1\n",
     }
     for name, instance in confs.items():
         os.makedirs(os.path.join(tmp, "conf.d", name + ".d"))
@@ -223,8 +223,8 @@ def run(build, isolation, prometheus, promtool, tmp, procs):
 
     labels, value = one("dd_example_file_count_files")
     check(value == 3, "files: %s" % value)
-    check(labels.get("check") == "file_count" and labels.get("host") == "e2e-host"
-          and labels.get("directory") == counted and labels.get("check_id", "").startswith("file_count:"),
+    check(labels.get("check") == "file_count_check" and labels.get("host") == "e2e-host"
+          and labels.get("directory") == counted and labels.get("check_id", "").startswith("file_count_check:"),
           "file_count labels: %s" % labels)
     labels, value = one("dd_example_file_count_dirs")
     check(value == 2, "dirs: %s" % value)
@@ -242,7 +242,7 @@ def run(build, isolation, prometheus, promtool, tmp, procs):
     # every type through a real check
     labels, value = one("dd_om_requests_total")
     check(labels.get("kind") == "types" and labels.get("quote") == 'a"b', "labels: %s" % labels)
-    runs = one('rtloader_check_runs_total{check="om_types"}')[1]
+    runs = one('rtloader_check_runs_total{check="om_types_check"}')[1]
     check(value == 2 * runs, "count accumulated over %s runs: %s" % (runs, value))
     labels, value = one("dd_om_mono_total")
     check(value == 10 * (runs - 1), "monotonic count over %s runs: %s" % (runs, value))
@@ -255,7 +255,7 @@ def run(build, isolation, prometheus, promtool, tmp, procs):
     check(le1 == 3 * runs and inf == 4 * runs, "buckets: le=1 %s, +Inf %s, runs %s" % (le1, inf, runs))
     labels, value = one('dd_service_check{name="om.up"}')
     check(labels.get("status") == "warning" and value == 1, "om.up: %s %s" % (labels, value))
-    labels, value = one('rtloader_check_last_run_status{check="om_types"}')
+    labels, value = one('rtloader_check_last_run_status{check="om_types_check"}')
     check(labels.get("status") == "ok", "run status: %s" % labels)
 
     # the page itself: promtool lint, both formats, health, 404
@@ -277,7 +277,7 @@ def run(build, isolation, prometheus, promtool, tmp, procs):
     # a clean stop: SIGTERM, exit 0
     host.send_signal(signal.SIGTERM)
     check(host.wait(timeout=10) == 0, "rtloader run exit status %s" % host.returncode)
-    print("openmetrics end-to-end (%s): ok in %.1f s (%d runs of om_types; Prometheus scraped up=1)"
+    print("openmetrics end-to-end (%s): ok in %.1f s (%d runs of om_types_check; Prometheus scraped up=1)"
           % (isolation, time.monotonic() - started, runs))
     return 0
 

@@ -129,18 +129,18 @@ func TestIncrefDecref(t *testing.T) {
 func TestSetModuleAttrString(t *testing.T) {
 	helpers.ResetMemoryStats()
 	defer runPy(t, `
-		import attr_target
-		attr_target.PROCFS_PATH = "/proc"
-		if hasattr(attr_target, "NEW_ATTR"):
-		    del attr_target.NEW_ATTR
+		import gotest_attr_target
+		gotest_attr_target.PROCFS_PATH = "/proc"
+		if hasattr(gotest_attr_target, "NEW_ATTR"):
+		    del gotest_attr_target.NEW_ATTR
 	`)
-	setModuleAttrString("attr_target", "PROCFS_PATH", "/host/proc")
+	setModuleAttrString("gotest_attr_target", "PROCFS_PATH", "/host/proc")
 	helpers.AssertNoError(t)
-	setModuleAttrString("attr_target", "NEW_ATTR", "héllo")
+	setModuleAttrString("gotest_attr_target", "NEW_ATTR", "héllo")
 	helpers.AssertNoError(t)
 	out := runPy(t, `
-		import attr_target
-		f.write("{}|{}|{}".format(attr_target.PROCFS_PATH, type(attr_target.NEW_ATTR).__name__, attr_target.NEW_ATTR))
+		import gotest_attr_target
+		f.write("{}|{}|{}".format(gotest_attr_target.PROCFS_PATH, type(gotest_attr_target.NEW_ATTR).__name__, gotest_attr_target.NEW_ATTR))
 	`)
 	if out != "/host/proc|str|héllo" {
 		t.Errorf("after set_module_attr_string: %q, want %q", out, "/host/proc|str|héllo")
@@ -157,8 +157,8 @@ func TestSetModuleAttrStringImportError(t *testing.T) {
 
 func TestSetModuleAttrStringSetError(t *testing.T) {
 	helpers.ResetMemoryStats()
-	setModuleAttrString("readonly_module", "foo", "value")
-	expectErrorPrefix(t, "error setting the 'readonly_module.foo' attribute: ", "readonly_module is read-only")
+	setModuleAttrString("gotest_readonly_module", "foo", "value")
+	expectErrorPrefix(t, "error setting the 'gotest_readonly_module.foo' attribute: ", "gotest_readonly_module is read-only")
 	helpers.AssertMemoryUsage(t)
 }
 

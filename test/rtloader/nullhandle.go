@@ -105,7 +105,7 @@ func nullHandleViolations(class, check unsafe.Pointer) []string {
 	C.rtloader_free(nil, nil)
 	C.rtloader_incref(nil, klass)
 	C.rtloader_decref(nil, klass)
-	C.set_module_attr_string(nil, str("attr_target"), str("NULL_HANDLE_ATTR"), str("set"))
+	C.set_module_attr_string(nil, str("gotest_attr_target"), str("NULL_HANDLE_ATTR"), str("set"))
 	if p := C.get_integration_list(nil); p != nil {
 		fail("get_integration_list(NULL) = %q, want NULL", C.GoString(p))
 	}

@@ -34,8 +34,8 @@ func childNullHandle() int {
 		return 1
 	}
 	state := `
-		import sys, fake_check, attr_target
-		f.write("{} {}".format(sys.getrefcount(fake_check.FakeCheck), hasattr(attr_target, "NULL_HANDLE_ATTR")))
+		import sys, fake_check, gotest_attr_target
+		f.write("{} {}".format(sys.getrefcount(fake_check.FakeCheck), hasattr(gotest_attr_target, "NULL_HANDLE_ATTR")))
 	`
 	before, err := helpers.RunString(state)
 	if err != nil {
@@ -49,7 +49,7 @@ func childNullHandle() int {
 	if err != nil {
 		fmt.Println("FAIL: the interpreter is unusable after the NULL-handle calls:", err)
 	} else if after != before {
-		fmt.Printf("FAIL: NULL-handle calls changed Python state (class refcount, attr_target.NULL_HANDLE_ATTR): %q -> %q\n", before, after)
+		fmt.Printf("FAIL: NULL-handle calls changed Python state (class refcount, gotest_attr_target.NULL_HANDLE_ATTR): %q -> %q\n", before, after)
 	}
 	// The real handle still works.
 	if res, null := runCheck(check); null || res != "" {

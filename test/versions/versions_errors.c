@@ -45,7 +45,13 @@ static void versions_list_backends_is_sorted_and_has_default(void **state)
         assert_int_equal(sscanf(list[i].python_version, "%u.%u", &major, &minor), 2);
         assert_int_equal(major, 3);
         assert_true(minor >= 8);
-        assert_non_null(strstr(list[i].path, "libdatadog-agent-three-"));
+        /* upstream's file name, in a directory per version */
+        char suffix[64];
+        snprintf(suffix, sizeof(suffix), "/three/%s/libdatadog-agent-three.so",
+                 list[i].python_version);
+        size_t plen = strlen(list[i].path), slen = strlen(suffix);
+        assert_true(plen > slen);
+        assert_string_equal(list[i].path + plen - slen, suffix);
         assert_int_equal(access(list[i].path, R_OK), 0);
         if (i > 0) {
             unsigned pmaj = 0, pmin = 0;
@@ -169,6 +175,54 @@ static int second_version_after_destroy(void)
     return status;
 }
 
+/*
+ * A home of the default version with no shared libpython of its own (its
+ * standard library borrowed from the default home): make3 falls back to the
+ * build's libpython and says so.
+ */
+static int home_without_libpython(void)
+{
+    char home[] = "/tmp/rtloader-fakehome3-XXXXXX";
+    if (mkdtemp(home) == NULL) {
+        return 11;
+    }
+    char path[512], target[512];
+    snprintf(path, sizeof(path), "%s/lib", home);
+    mkdir(path, 0700);
+    snprintf(path, sizeof(path), "%s/lib/python%s", home, RTLOADER_DEFAULT_PYTHON_VERSION);
+    snprintf(target, sizeof(target), "%s/lib/python%s", RTLOADER_DEFAULT_PYTHON_HOME,
+             RTLOADER_DEFAULT_PYTHON_VERSION);
+    if (symlink(target, path) != 0) {
+        return 12;
+    }
+    char *error = NULL;
+    rtloader_t *rt = make3(home, "", &error);
+    int status = 0;
+    const char *lib = rtloader_python_library();
+    char note[600];
+    snprintf(note, sizeof(note), " (the build's: '%s' has no shared libpython%s.so.1.0)", home,
+             RTLOADER_DEFAULT_PYTHON_VERSION);
+    if (rt == NULL) {
+        fprintf(stderr, "make3: %s\n", error);
+        status = 13;
+    } else if (lib == NULL || strstr(lib, "libpython" RTLOADER_DEFAULT_PYTHON_VERSION) == NULL
+               || strlen(lib) <= strlen(note) || strcmp(lib + strlen(lib) - strlen(note), note) != 0) {
+        fprintf(stderr, "rtloader_python_library: '%s', want '<path>%s'\n", lib, note);
+        status = 14;
+    }
+    unlink(path);
+    snprintf(path, sizeof(path), "%s/lib", home);
+    rmdir(path);
+    rmdir(home);
+    return status;
+}
+
+static void versions_home_without_libpython_uses_the_builds(void **state)
+{
+    (void)state;
+    assert_int_equal(in_child(home_without_libpython), 0);
+}
+
 static void versions_one_python_per_process(void **state)
 {
     (void)state;
@@ -183,6 +237,7 @@ int main(void)
         cmocka_unit_test_setup(versions_home_that_is_no_python_is_an_error, setup),
         cmocka_unit_test_setup(versions_python_without_backend_names_version_and_available, setup),
         cmocka_unit_test_setup(versions_one_python_per_process, setup),
+        cmocka_unit_test_setup(versions_home_without_libpython_uses_the_builds, setup),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

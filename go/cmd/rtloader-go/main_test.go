@@ -177,10 +177,10 @@ func TestTableMatchesTheCHost(t *testing.T) {
 	dir := t.TempDir()
 	cfg := writeConfig(t, dir, "cmp-host", filepath.Join(dir, "run"))
 	confd := "../../../test/hostcli/testdata/conf.d"
-	cOut, _ := runC(t, "check", "multi", "--confd", confd, "--config", cfg)
-	goOut, _ := runGo(t, "check", "multi", "--confd", confd, "--config", cfg)
+	cOut, _ := runC(t, "check", "multi_check", "--confd", confd, "--config", cfg)
+	goOut, _ := runGo(t, "check", "multi_check", "--confd", confd, "--config", cfg)
 	ms := regexp.MustCompile(`in [0-9.]+ ms`)
-	if a, b := ms.ReplaceAllString(cOut, "in 0 ms"), ms.ReplaceAllString(goOut, "in 0 ms"); a != b || !strings.Contains(a, "=== multi [") {
+	if a, b := ms.ReplaceAllString(cOut, "in 0 ms"), ms.ReplaceAllString(goOut, "in 0 ms"); a != b || !strings.Contains(a, "=== multi_check [") {
 		t.Errorf("tables differ\n--- C\n%s--- Go\n%s", a, b)
 	}
 }

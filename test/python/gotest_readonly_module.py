@@ -5,7 +5,7 @@ import types
 
 class _ReadOnlyModule(types.ModuleType):
     def __setattr__(self, name, value):
-        raise AttributeError("readonly_module is read-only")
+        raise AttributeError("gotest_readonly_module is read-only")
 
 
 sys.modules[__name__].__class__ = _ReadOnlyModule
