@@ -45,4 +45,16 @@ static inline void rtl_sigsafe_unsigned(int fd, unsigned long value, unsigned ba
     rtl_sigsafe_write(fd, &buf[pos], sizeof(buf) - pos);
 }
 
+/* `value` in lowercase hex, zero-padded to at least `width` digits (at most 16). */
+static inline void rtl_sigsafe_hex_padded(int fd, unsigned long value, unsigned width)
+{
+    char buf[16];
+    size_t pos = sizeof(buf);
+    do {
+        buf[--pos] = "0123456789abcdef"[value % 16];
+        value /= 16;
+    } while (pos > 0 && (value != 0 || sizeof(buf) - pos < width));
+    rtl_sigsafe_write(fd, &buf[pos], sizeof(buf) - pos);
+}
+
 #endif /* RTLOADER_COMMON_SIGSAFE_H */

@@ -13,13 +13,12 @@
 #include "callbacks.h"
 #include "error.h"
 #include "log.h"
+#include "obfuscate/obfuscate.h"
 #include "rtloader_ext.h"
 #include "rtloader_mem.h"
 #include "sender.h"
 #include "subprocess.h"
 #include "value.h"
-
-#define OBFUSCATION_UNSUPPORTED " is not supported by this host (no obfuscator is built in)"
 
 static const struct host_config *config;
 static struct host_cache *cache;
@@ -159,27 +158,37 @@ static char *read_persistent_cache(char *key)
     return value;
 }
 
+/* The three obfuscation callbacks run WITHOUT the GIL (the builtins release it): the
+ * obfuscator is thread-safe and never calls Python. Its libc strings are handed over with
+ * the rtloader allocator. */
+static char *adopt_result(char *out, char *err, char **error)
+{
+    if (out == NULL) {
+        *error = err != NULL ? host_adopt(err) : host_strdup("out of memory");
+        return NULL;
+    }
+    return host_adopt(out);
+}
+
 static char *obfuscate_sql(char *query, char *options, char **error)
 {
-    (void)query;
-    (void)options;
-    *error = host_strdup("obfuscate_sql" OBFUSCATION_UNSUPPORTED);
-    return NULL;
+    char *err = NULL;
+    char *out = obfuscate_sql_text(query, strlen(query), options, options != NULL ? strlen(options) : 0, &err);
+    return adopt_result(out, err, error);
 }
 
 static char *obfuscate_sql_exec_plan(char *plan, bool normalize, char **error)
 {
-    (void)plan;
-    (void)normalize;
-    *error = host_strdup("obfuscate_sql_exec_plan" OBFUSCATION_UNSUPPORTED);
-    return NULL;
+    char *err = NULL;
+    char *out = obfuscate_exec_plan_text(plan, strlen(plan), normalize, &err);
+    return adopt_result(out, err, error);
 }
 
 static char *obfuscate_mongodb_string(char *command, char **error)
 {
-    (void)command;
-    *error = host_strdup("obfuscate_mongodb_string" OBFUSCATION_UNSUPPORTED);
-    return NULL;
+    char *err = NULL;
+    char *out = obfuscate_mongodb_text(command, strlen(command), &err);
+    return adopt_result(out, err, error);
 }
 
 static double get_process_start_time(void)
@@ -199,7 +208,11 @@ static void get_subprocess_output(char **argv, char **env, char **out, char **er
 {
     struct host_subprocess_result result = {0};
     char *error = NULL;
-    if (host_subprocess_run(argv, env, 0, &result, &error) != 0) {
+    size_t limit = config->subprocess_output_limit == 0 ? HOST_SUBPROCESS_UNLIMITED
+                   : config->subprocess_output_limit > HOST_SUBPROCESS_UNLIMITED
+                       ? HOST_SUBPROCESS_UNLIMITED
+                       : (size_t)config->subprocess_output_limit;
+    if (host_subprocess_run(argv, env, limit, &result, &error) != 0) {
         *exception = host_adopt(error != NULL ? error : strdup("cannot run the command"));
         return;
     }

@@ -230,7 +230,9 @@ bool host_check_report(struct host_check *check, const struct host_run_result *r
     sender_flush(&run);
     bool ok = result->error == NULL;
     if (!ok) {
-        host_log(DATADOG_AGENT_ERROR, "check %s failed: %s", check->id, result->error);
+        /* a cancelled run that raised (its command killed, say) is the stop, not a fault */
+        host_log(result->cancelled ? DATADOG_AGENT_INFO : DATADOG_AGENT_ERROR, "check %s %s: %s",
+                 check->id, result->cancelled ? "ended when cancelled" : "failed", result->error);
     }
     return ok;
 }
@@ -247,7 +249,7 @@ bool host_check_run(rtloader_t *rt, struct host_check *check)
 void host_check_cancel(rtloader_t *rt, struct host_check *check)
 {
     rtloader_gilstate_t gil = ensure_gil(rt);
-    check->cancelled = true;
+    atomic_store(&check->cancelled, true);
     cancel_check(rt, check->instance);
     if (has_error(rt)) {
         host_log(DATADOG_AGENT_WARNING, "check %s: %s", check->id, get_error(rt));

@@ -5,6 +5,7 @@
 #ifndef RTLOADER_HOST_CHECKS_H
 #define RTLOADER_HOST_CHECKS_H
 
+#include <stdatomic.h>
 #include <stdbool.h>
 
 #include "config.h"
@@ -25,7 +26,7 @@ struct host_check {
     /* scheduler state, guarded by the scheduler's lock */
     double next_run;
     bool busy;
-    bool cancelled;
+    atomic_bool cancelled; /* set by the scheduler, read by the worker that runs it */
     /* process isolation (supervisor.c): the worker it lives on, crashes in a row */
     int worker;
     int crashes;

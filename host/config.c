@@ -133,6 +133,32 @@ static bool get_string_list(const struct host_config *cfg, const char *key, char
     return true;
 }
 
+/* shutdown_grace_period (seconds) and subprocess_output_limit (bytes, 0 = none): numbers >= 0. */
+static bool apply_process_settings(struct host_config *cfg, char **error)
+{
+    const struct value *grace = value_get(cfg->root, "shutdown_grace_period");
+    if (grace != NULL && grace->type != VALUE_NULL) {
+        double seconds = -1;
+        if ((grace->type != VALUE_INT && grace->type != VALUE_FLOAT)
+            || !value_as_double(grace, -1, &seconds) || !(seconds >= 0 && seconds <= 3600)) {
+            *error = error_at(cfg->path, grace->line,
+                              "'shutdown_grace_period' must be a number of seconds from 0 to 3600");
+            return false;
+        }
+        cfg->shutdown_grace_period = seconds;
+    }
+    const struct value *limit = value_get(cfg->root, "subprocess_output_limit");
+    if (limit != NULL && limit->type != VALUE_NULL) {
+        if (limit->type != VALUE_INT || limit->u.integer < 0) {
+            *error = error_at(cfg->path, limit->line,
+                              "'subprocess_output_limit' must be a number of bytes (0: no limit)");
+            return false;
+        }
+        cfg->subprocess_output_limit = (unsigned long long)limit->u.integer;
+    }
+    return true;
+}
+
 static int apply_settings(struct host_config *cfg, char **error)
 {
     char *log_level = NULL, *run_path = NULL, *confd = NULL;
@@ -210,6 +236,9 @@ static int apply_settings(struct host_config *cfg, char **error)
         }
         cfg->check_runners = (int)runners->u.integer;
     }
+    if (!apply_process_settings(cfg, error)) {
+        goto done;
+    }
     rc = 0;
 
 done:
@@ -236,6 +265,8 @@ int host_config_load(const char *path, struct host_config *cfg, char **error)
     cfg->confd_path = strdup("conf.d");
     cfg->log_level = DATADOG_AGENT_INFO;
     cfg->check_runners = HOST_DEFAULT_CHECK_RUNNERS;
+    cfg->shutdown_grace_period = HOST_DEFAULT_SHUTDOWN_GRACE_PERIOD;
+    cfg->subprocess_output_limit = HOST_DEFAULT_SUBPROCESS_OUTPUT_LIMIT;
     cfg->tags = calloc(1, sizeof(char *));
     cfg->container_include = calloc(1, sizeof(char *));
     cfg->container_exclude = calloc(1, sizeof(char *));

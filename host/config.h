@@ -15,6 +15,8 @@
 
 #define HOST_DEFAULT_MIN_COLLECTION_INTERVAL 15.0
 #define HOST_DEFAULT_CHECK_RUNNERS 4
+#define HOST_DEFAULT_SHUTDOWN_GRACE_PERIOD 5.0                        /* seconds */
+#define HOST_DEFAULT_SUBPROCESS_OUTPUT_LIMIT (1024ULL * 1024 * 1024) /* bytes per stream */
 
 struct host_config {
     char *path;        /* the datadog.yaml read, NULL when none */
@@ -32,6 +34,8 @@ struct host_config {
     char **container_exclude;
     char *cluster_name; /* NULL when unset */
     int check_runners;
+    double shutdown_grace_period;               /* seconds from SIGINT/SIGTERM to the exit */
+    unsigned long long subprocess_output_limit; /* get_subprocess_output, per stream; 0: none */
     char *openmetrics_listen;    /* "ADDR:PORT", NULL: no endpoint */
     char *openmetrics_namespace; /* NULL: no prefix */
     int openmetrics_stale_runs;  /* 0: the default */

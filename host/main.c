@@ -12,6 +12,7 @@
 #include <getopt.h>
 #include <libgen.h>
 #include <limits.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -29,14 +30,14 @@
 #include "openmetrics/endpoint.h"
 #include "rtloader_ext.h"
 #include "rtloader_mem.h"
+#include "children.h"
 #include "scheduler.h"
 #include "sender.h"
+#include "signals.h"
 #include "supervisor.h"
 #include "worker.h"
 
 enum exit_code { EXIT_OK = 0, EXIT_CHECK_FAILED = 1, EXIT_USAGE = 2, EXIT_CONFIG = 3, EXIT_RUNTIME = 4 };
-
-#define CANCEL_GRACE_S 5.0
 
 struct options {
     const char *command;
@@ -98,9 +99,10 @@ static const char usage_run[]
       "\n"
       "Runs every check configured under confd_path, each instance every\n"
       "min_collection_interval seconds (default 15), until SIGINT or SIGTERM; then\n"
-      "cancels the running checks and exits 0. A conf.d file that cannot be used is\n"
-      "skipped (logged, a config_error line, and listed in the summary at exit); the\n"
-      "other files and checks run.\n"
+      "cancels the running checks and exits 0 within shutdown_grace_period (default\n"
+      "5 s) whatever they do. A second SIGINT/SIGTERM exits at once.\n"
+      "A conf.d file that cannot be used is skipped (logged, a config_error line, and\n"
+      "listed in the summary at exit); the other files and checks run.\n"
       "\n"
       "  -c, --config FILE      the datadog.yaml (default: none, built-in defaults)\n"
       "      --confd DIR        the conf.d directory (overrides confd_path)\n"
@@ -473,6 +475,13 @@ static int start(const struct options *o, struct runtime *r)
         fprintf(stderr, "rtloader: cannot start Python: %s\n", get_error(r->rt));
         return EXIT_RUNTIME;
     }
+    /* after init: Python's own SIGINT handler, installed there, must be replaced; a
+     * worker process (isolation) keeps the stop handling of worker.c */
+    if (o->worker_fd < 0 && host_signals_start(r->cfg.shutdown_grace_period, &error) != 0) {
+        fprintf(stderr, "rtloader: %s\n", error != NULL ? error : "out of memory");
+        free(error);
+        return EXIT_RUNTIME;
+    }
     return EXIT_OK;
 }
 
@@ -540,7 +549,22 @@ static int load_checks(struct runtime *r, char **names, struct skipped_files *sk
         host_check_config_free(&cc);
     }
     release_gil(r->rt, gil);
+    /* a constructor may have called signal.signal() on this (main) thread: the host's handlers win */
+    host_signals_reinstall();
     return status;
+}
+
+/*
+ * Threads stuck in a check (or its cancel()) after a stop still use the
+ * checks, the callbacks and the sender: nothing may be freed under them.
+ * Exit now, the processes the checks started killed.
+ */
+static void exit_leaving_threads(int status)
+{
+    host_children_kill(NULL);
+    fflush(stdout);
+    fflush(stderr);
+    _exit(status);
 }
 
 static int command_check(const struct options *o, struct runtime *r)
@@ -551,7 +575,11 @@ static int command_check(const struct options *o, struct runtime *r)
     char *names[] = {(char *)o->check_name, NULL};
     int status = load_checks(r, names, NULL, &checks, &count, &failures);
     if (status == EXIT_OK) {
-        failures += scheduler_run_times(r->rt, checks, count, o->times, o->interval);
+        bool threads_left = false;
+        failures += scheduler_run_times(r->rt, checks, count, o->times, o->interval, &threads_left);
+        if (threads_left) {
+            exit_leaving_threads(failures > 0 || count == 0 ? EXIT_CHECK_FAILED : EXIT_OK);
+        }
     }
     rtloader_gilstate_t gil = ensure_gil(r->rt);
     host_checks_free(r->rt, checks, count);
@@ -679,7 +707,7 @@ static struct supervisor *new_supervisor(const struct options *o, struct runtime
     struct supervisor_options options = {
         .workers = r->workers,
         .worker_args = (char **)args,
-        .grace_s = CANCEL_GRACE_S,
+        .grace_s = r->cfg.shutdown_grace_period,
         .rss_limit_mb = r->rss_limit_mb,
         .faulthandler = !r->cfg.c_stacktrace_collection, /* its report has the traceback */
     };
@@ -716,7 +744,7 @@ static int command_check_isolated(const struct options *o, struct runtime *r)
     if (o->stats && status == EXIT_OK) {
         print_isolated_stats(s, checks, count);
     }
-    supervisor_stop(s, CANCEL_GRACE_S);
+    supervisor_stop(s, r->cfg.shutdown_grace_period);
     free_isolated(checks, count);
     if (status != EXIT_OK) {
         return status;
@@ -757,7 +785,7 @@ static int command_run_isolated(const struct options *o, struct runtime *r)
             print_isolated_stats(s, checks, count);
         }
     }
-    supervisor_stop(s, CANCEL_GRACE_S);
+    supervisor_stop(s, r->cfg.shutdown_grace_period);
     print_skipped_summary(&skipped);
     free_skipped(&skipped);
     free_isolated(checks, count);
@@ -789,22 +817,19 @@ static int command_run(struct runtime *r)
     }
     struct scheduler_options options = {
         .workers = r->cfg.check_runners,
-        .cancel_grace_s = CANCEL_GRACE_S,
         .memstats = r->cfg.memtrack_enabled,
     };
-    bool workers_left = false;
-    int stopped_by = scheduler_run(r->rt, checks, count, &options, &workers_left);
+    bool threads_left = false;
+    int stopped_by = scheduler_run(r->rt, checks, count, &options, &threads_left);
     print_skipped_summary(&skipped);
     free_skipped(&skipped);
-    if (stopped_by < 0) {
-        return EXIT_RUNTIME;
+    if (threads_left) {
+        exit_leaving_threads(stopped_by < 0 ? EXIT_RUNTIME : EXIT_OK);
     }
-    if (!workers_left) {
-        rtloader_gilstate_t gil = ensure_gil(r->rt);
-        host_checks_free(r->rt, checks, count);
-        release_gil(r->rt, gil);
-    }
-    return EXIT_OK;
+    rtloader_gilstate_t gil = ensure_gil(r->rt);
+    host_checks_free(r->rt, checks, count);
+    release_gil(r->rt, gil);
+    return stopped_by < 0 ? EXIT_RUNTIME : EXIT_OK;
 }
 
 static int command_info(struct runtime *r)
@@ -884,9 +909,21 @@ int main(int argc, char **argv)
         dup2(STDERR_FILENO, STDOUT_FILENO); /* the supervisor's stdout is its own output */
     }
 
+    /*
+     * SIGINT/SIGTERM wait, blocked, until the host's handlers replace
+     * Python's (installed by init): one arriving meanwhile is then taken by
+     * the host, never by Python. Unblocked before any check runs, so nothing
+     * a check starts inherits the mask.
+     */
+    sigset_t stop_signals, previous_mask;
+    sigemptyset(&stop_signals);
+    sigaddset(&stop_signals, SIGINT);
+    sigaddset(&stop_signals, SIGTERM);
+    pthread_sigmask(SIG_BLOCK, &stop_signals, &previous_mask);
     struct runtime r = {0};
     struct om_endpoint *endpoint = NULL;
     int status = start(&o, &r);
+    pthread_sigmask(SIG_SETMASK, &previous_mask, NULL);
     if (status == EXIT_OK && strcmp(o.command, "run") == 0) {
         status = start_endpoint(&o, &r, &endpoint);
     }
@@ -907,5 +944,6 @@ int main(int argc, char **argv)
     }
     om_endpoint_stop(endpoint);
     stop(&r, o.stats && status != EXIT_CONFIG && r.rt != NULL);
+    host_children_kill(NULL); /* whatever a check's own thread left running */
     return status;
 }

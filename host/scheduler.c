@@ -1,29 +1,51 @@
 /*
  * scheduler.c - a due-time loop on the main thread feeding a job queue that
- * worker threads drain. Signals are taken synchronously (sigtimedwait) by
- * the main thread only: workers block them, so a signal never lands inside
- * Python code on a worker.
+ * worker threads drain, for `run` (every instance on its interval) and
+ * `check` (rounds of every instance on one worker). Checks never run on the
+ * main thread: it only waits for the stop (signals.h) or the end of the
+ * work, so a signal is acted upon whatever the checks do.
  */
+#ifndef _GNU_SOURCE
+#    define _GNU_SOURCE /* pipe2 */
+#endif
+
 #include <errno.h>
+#include <fcntl.h>
 #include <math.h>
 #include <pthread.h>
-#include <signal.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <time.h>
+#include <unistd.h>
 
+#include "children.h"
 #include "log.h"
 #include "memstats.h"
 #include "scheduler.h"
+#include "signals.h"
+
+/* The main thread gives up on running checks this long before the watchdog's deadline, to exit itself. */
+#define EXIT_MARGIN_S 0.2
+/* How long a cancel_check may take to return once the run it cancelled has ended. */
+#define CANCEL_RETURN_WAIT_S 0.25
 
 struct scheduler {
     rtloader_t *rt;
     pthread_mutex_t lock;
-    pthread_cond_t work;   /* a job was queued, or stop */
-    pthread_cond_t idle;   /* a worker finished a job */
+    pthread_cond_t work;  /* a job was queued, or stop */
+    pthread_cond_t idle;  /* a worker finished a job (CLOCK_MONOTONIC) */
+    int wake[2];          /* a byte per finished job: wakes the main thread's poll */
     struct host_check **queue;
     size_t head, tail, cap; /* ring of cap slots; one per instance is enough */
     int active;             /* jobs being run */
+    int cancellers;         /* cancel_check calls not returned yet */
+    int failures;           /* failed runs, cancelled ones aside */
     bool stop;
+};
+
+struct canceller {
+    struct scheduler *s;
+    struct host_check *check;
 };
 
 static double monotonic_s(void)
@@ -31,6 +53,19 @@ static double monotonic_s(void)
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
     return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static void wake_main(struct scheduler *s)
+{
+    ssize_t ignored = write(s->wake[1], "w", 1); /* non-blocking: a full pipe already wakes */
+    (void)ignored;
+}
+
+static void drain_wake(struct scheduler *s)
+{
+    char buf[64];
+    while (read(s->wake[0], buf, sizeof(buf)) > 0) {
+    }
 }
 
 static void *worker_main(void *arg)
@@ -49,15 +84,44 @@ static void *worker_main(void *arg)
         s->active++;
         pthread_mutex_unlock(&s->lock);
 
-        host_check_run(s->rt, check);
+        /* the processes this run starts are the check's: cancelling it kills them */
+        host_children_set_owner(check);
+        bool ok = host_check_run(s->rt, check);
+        host_children_set_owner(NULL);
 
         pthread_mutex_lock(&s->lock);
+        if (!ok && !atomic_load(&check->cancelled)) {
+            s->failures++;
+        }
         check->busy = false;
         s->active--;
         pthread_cond_broadcast(&s->idle);
+        wake_main(s);
     }
     pthread_mutex_unlock(&s->lock);
     return NULL;
+}
+
+/* cancel_check needs the GIL, which a check may hold for long: never on the main thread. */
+static void *canceller_main(void *arg)
+{
+    struct canceller *c = arg;
+    struct scheduler *s = c->s;
+    host_check_cancel(s->rt, c->check);
+    pthread_mutex_lock(&s->lock);
+    s->cancellers--;
+    pthread_cond_broadcast(&s->idle);
+    pthread_mutex_unlock(&s->lock);
+    free(c);
+    return NULL;
+}
+
+static void queue_check(struct scheduler *s, struct host_check *c)
+{
+    c->busy = true;
+    s->queue[s->tail] = c;
+    s->tail = (s->tail + 1) % s->cap;
+    pthread_cond_signal(&s->work);
 }
 
 /* Queues the due instances; returns seconds until the next one is due. */
@@ -74,10 +138,7 @@ static double schedule_due(struct scheduler *s, struct host_check *checks, size_
                          "check %s is still running after %.0f s: skipping this run", c->id,
                          c->interval);
             } else {
-                c->busy = true;
-                s->queue[s->tail] = c;
-                s->tail = (s->tail + 1) % s->cap;
-                pthread_cond_signal(&s->work);
+                queue_check(s, c);
             }
             /* fixed cadence; after a long stall, resume from now rather than bursting */
             c->next_run += c->interval;
@@ -93,8 +154,36 @@ static double schedule_due(struct scheduler *s, struct host_check *checks, size_
     return wait > 0 ? wait : 0;
 }
 
-static void cancel_and_drain(struct scheduler *s, struct host_check *checks, size_t count,
-                             double grace_s)
+static void start_canceller(struct scheduler *s, struct host_check *check)
+{
+    struct canceller *c = malloc(sizeof(*c));
+    pthread_t thread;
+    pthread_attr_t attr;
+    if (c == NULL) {
+        return;
+    }
+    c->s = s;
+    c->check = check;
+    pthread_attr_init(&attr);
+    pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+    pthread_mutex_lock(&s->lock);
+    s->cancellers++;
+    pthread_mutex_unlock(&s->lock);
+    if (pthread_create(&thread, &attr, canceller_main, c) != 0) {
+        pthread_mutex_lock(&s->lock);
+        s->cancellers--;
+        pthread_mutex_unlock(&s->lock);
+        free(c);
+    }
+    pthread_attr_destroy(&attr);
+}
+
+/*
+ * Drops queued runs, kills the running ones' processes, cancels them (each
+ * on a thread of its own) and waits for the runs to end, until shortly
+ * before the watchdog's deadline. Returns whether every thread is done.
+ */
+static bool cancel_and_drain(struct scheduler *s, struct host_check *checks, size_t count)
 {
     pthread_mutex_lock(&s->lock);
     s->stop = true;
@@ -108,15 +197,18 @@ static void cancel_and_drain(struct scheduler *s, struct host_check *checks, siz
         pthread_mutex_unlock(&s->lock);
         if (running) {
             host_log(DATADOG_AGENT_INFO, "cancelling check %s", checks[i].id);
-            host_check_cancel(s->rt, &checks[i]);
+            atomic_store(&checks[i].cancelled, true);
+            host_children_kill(&checks[i]);
+            start_canceller(s, &checks[i]);
         }
     }
 
+    double wait = host_signals_time_left() - EXIT_MARGIN_S;
+    double whole = floor(wait > 0 ? wait : 0);
     struct timespec deadline;
-    clock_gettime(CLOCK_REALTIME, &deadline);
-    double whole = floor(grace_s);
+    clock_gettime(CLOCK_MONOTONIC, &deadline);
     deadline.tv_sec += (time_t)whole;
-    deadline.tv_nsec += (long)((grace_s - whole) * 1e9);
+    deadline.tv_nsec += (long)(((wait > 0 ? wait : 0) - whole) * 1e9);
     if (deadline.tv_nsec >= 1000000000L) {
         deadline.tv_sec++;
         deadline.tv_nsec -= 1000000000L;
@@ -128,51 +220,110 @@ static void cancel_and_drain(struct scheduler *s, struct host_check *checks, siz
         }
     }
     int left = s->active;
+    if (left == 0 && s->cancellers > 0) {
+        /* once the runs ended, a cancel() still busy (sleeping, say) gets a moment, not more */
+        struct timespec moment;
+        clock_gettime(CLOCK_MONOTONIC, &moment);
+        moment.tv_nsec += (long)(CANCEL_RETURN_WAIT_S * 1e9);
+        if (moment.tv_nsec >= 1000000000L) {
+            moment.tv_sec++;
+            moment.tv_nsec -= 1000000000L;
+        }
+        bool sooner = moment.tv_sec < deadline.tv_sec
+                      || (moment.tv_sec == deadline.tv_sec && moment.tv_nsec < deadline.tv_nsec);
+        while (s->cancellers > 0) {
+            if (pthread_cond_timedwait(&s->idle, &s->lock, sooner ? &moment : &deadline)
+                == ETIMEDOUT) {
+                break;
+            }
+        }
+    }
+    bool all_done = left == 0 && s->cancellers == 0;
     pthread_mutex_unlock(&s->lock);
     if (left > 0) {
         host_log(DATADOG_AGENT_WARNING,
-                 "%d check(s) still running %.1f s after being cancelled: exiting without them",
-                 left, grace_s);
+                 "%d check(s) still running after being cancelled: exiting without them", left);
+    } else if (!all_done) {
+        host_log(DATADOG_AGENT_WARNING,
+                 "a check's cancel() has not returned although its run ended: exiting without it");
     }
+    return all_done;
 }
 
-int scheduler_run(rtloader_t *rt, struct host_check *checks, size_t count,
-                  const struct scheduler_options *options, bool *workers_left)
+static struct scheduler *scheduler_new(rtloader_t *rt, size_t count)
 {
-    *workers_left = false;
-    /* on the heap: workers stuck in a check past the grace period keep using it */
     struct scheduler *s = calloc(1, sizeof(*s));
-    int workers = options->workers > 0 ? options->workers : 1;
-    pthread_t *threads = calloc((size_t)workers, sizeof(pthread_t));
-    if (s != NULL) {
-        s->rt = rt;
-        s->cap = count + 1;
-        s->queue = calloc(s->cap, sizeof(*s->queue));
+    if (s == NULL) {
+        return NULL;
     }
-    if (s == NULL || s->queue == NULL || threads == NULL) {
-        if (s != NULL) {
-            free(s->queue);
-        }
+    s->rt = rt;
+    s->cap = count + 1;
+    s->queue = calloc(s->cap, sizeof(*s->queue));
+    if (s->queue == NULL || pipe2(s->wake, O_CLOEXEC | O_NONBLOCK) != 0) {
+        free(s->queue);
         free(s);
-        free(threads);
-        return -1;
+        return NULL;
     }
+    pthread_condattr_t attr;
+    pthread_condattr_init(&attr);
+    pthread_condattr_setclock(&attr, CLOCK_MONOTONIC);
     pthread_mutex_init(&s->lock, NULL);
     pthread_cond_init(&s->work, NULL);
-    pthread_cond_init(&s->idle, NULL);
+    pthread_cond_init(&s->idle, &attr);
+    pthread_condattr_destroy(&attr);
+    return s;
+}
 
-    sigset_t stop_signals, previous;
-    sigemptyset(&stop_signals);
-    sigaddset(&stop_signals, SIGINT);
-    sigaddset(&stop_signals, SIGTERM);
-    pthread_sigmask(SIG_BLOCK, &stop_signals, &previous);
+/* Joins and frees when every thread is done; else leaves it all to the process's end. */
+static void scheduler_finish(struct scheduler *s, pthread_t *threads, int started, bool all_done)
+{
+    if (all_done) {
+        for (int i = 0; i < started; i++) {
+            pthread_join(threads[i], NULL);
+        }
+        pthread_cond_destroy(&s->work);
+        pthread_cond_destroy(&s->idle);
+        pthread_mutex_destroy(&s->lock);
+        close(s->wake[0]);
+        close(s->wake[1]);
+        free(s->queue);
+        free(s);
+    } else {
+        /* stuck threads still use the scheduler: leave it allocated */
+        for (int i = 0; i < started; i++) {
+            pthread_detach(threads[i]);
+        }
+    }
+    free(threads);
+}
 
+static int start_workers(struct scheduler *s, pthread_t *threads, int workers)
+{
     int started = 0;
     for (; started < workers; started++) {
         if (pthread_create(&threads[started], NULL, worker_main, s) != 0) {
             break;
         }
     }
+    return started;
+}
+
+int scheduler_run(rtloader_t *rt, struct host_check *checks, size_t count,
+                  const struct scheduler_options *options, bool *threads_left)
+{
+    *threads_left = false;
+    /* on the heap: threads stuck in a check past the grace period keep using it */
+    struct scheduler *s = scheduler_new(rt, count);
+    int workers = options->workers > 0 ? options->workers : 1;
+    pthread_t *threads = calloc((size_t)workers, sizeof(pthread_t));
+    if (s == NULL || threads == NULL) {
+        free(threads);
+        if (s != NULL) {
+            scheduler_finish(s, NULL, 0, true);
+        }
+        return -1;
+    }
+    int started = start_workers(s, threads, workers);
     int stopped_by = started > 0 ? 0 : -1;
     double start = monotonic_s();
     for (size_t i = 0; i < count; i++) {
@@ -191,57 +342,69 @@ int scheduler_run(rtloader_t *rt, struct host_check *checks, size_t count,
             }
             wait = fmin(wait, fmax(next_memstats - now, 0));
         }
-        double whole = floor(wait);
-        struct timespec timeout = {(time_t)whole, (long)((wait - whole) * 1e9)};
-        int sig = sigtimedwait(&stop_signals, NULL, &timeout);
-        if (sig > 0) {
-            host_log(DATADOG_AGENT_INFO, "received signal %d: stopping", sig);
-            stopped_by = sig;
-        } else if (sig < 0 && errno != EAGAIN && errno != EINTR) {
-            host_log(DATADOG_AGENT_ERROR, "sigtimedwait failed: stopping");
-            stopped_by = -1;
+        if (host_signals_wait(wait, -1)) {
+            stopped_by = host_signals_stop_signal();
         }
     }
 
-    cancel_and_drain(s, checks, count, options->cancel_grace_s);
-    pthread_mutex_lock(&s->lock);
-    bool all_idle = s->active == 0;
-    pthread_mutex_unlock(&s->lock);
-    if (all_idle) {
-        for (int i = 0; i < started; i++) {
-            pthread_join(threads[i], NULL);
-        }
-        pthread_cond_destroy(&s->work);
-        pthread_cond_destroy(&s->idle);
-        pthread_mutex_destroy(&s->lock);
-        free(s->queue);
-        free(s);
-    } else {
-        /* stuck workers still use the scheduler: leave it allocated for the process's end */
-        *workers_left = true;
-        for (int i = 0; i < started; i++) {
-            pthread_detach(threads[i]);
-        }
-    }
-    free(threads);
-    pthread_sigmask(SIG_SETMASK, &previous, NULL);
+    bool all_done = cancel_and_drain(s, checks, count);
+    *threads_left = !all_done;
+    scheduler_finish(s, threads, started, all_done);
     return stopped_by;
 }
 
-int scheduler_run_times(rtloader_t *rt, struct host_check *checks, size_t count, int times,
-                        double interval_s)
+/* Waits for the queued round to end; false when a stop came first. */
+static bool wait_round(struct scheduler *s)
 {
-    int failures = 0;
-    for (int round = 0; round < times; round++) {
-        if (round > 0 && interval_s > 0) {
-            double whole = floor(interval_s);
-            struct timespec pause = {(time_t)whole, (long)((interval_s - whole) * 1e9)};
-            while (nanosleep(&pause, &pause) != 0 && errno == EINTR) {
-            }
+    for (;;) {
+        pthread_mutex_lock(&s->lock);
+        bool done = s->head == s->tail && s->active == 0;
+        pthread_mutex_unlock(&s->lock);
+        if (done) {
+            return true;
         }
+        if (host_signals_wait(-1, s->wake[0])) {
+            return false;
+        }
+        drain_wake(s);
+    }
+}
+
+int scheduler_run_times(rtloader_t *rt, struct host_check *checks, size_t count, int times,
+                        double interval_s, bool *threads_left)
+{
+    *threads_left = false;
+    struct scheduler *s = scheduler_new(rt, count);
+    pthread_t *threads = calloc(1, sizeof(pthread_t));
+    if (s == NULL || threads == NULL || start_workers(s, threads, 1) != 1) {
+        free(threads);
+        if (s != NULL) {
+            scheduler_finish(s, NULL, 0, true);
+        }
+        host_log(DATADOG_AGENT_ERROR, "cannot start the thread that runs the checks");
+        return (int)count * times;
+    }
+    for (int round = 0; round < times; round++) {
+        if (round > 0 && interval_s > 0 && host_signals_wait(interval_s, -1)) {
+            break;
+        }
+        if (host_signals_stop_signal() != 0) {
+            break;
+        }
+        pthread_mutex_lock(&s->lock);
         for (size_t i = 0; i < count; i++) {
-            failures += host_check_run(rt, &checks[i]) ? 0 : 1;
+            queue_check(s, &checks[i]);
+        }
+        pthread_mutex_unlock(&s->lock);
+        if (!wait_round(s)) {
+            break;
         }
     }
+    bool all_done = cancel_and_drain(s, checks, count);
+    pthread_mutex_lock(&s->lock);
+    int failures = s->failures;
+    pthread_mutex_unlock(&s->lock);
+    *threads_left = !all_done;
+    scheduler_finish(s, threads, 1, all_done);
     return failures;
 }

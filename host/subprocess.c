@@ -1,15 +1,21 @@
 /*
- * subprocess.c - posix_spawn a command and capture its stdout and stderr,
- * for rtloader's get_subprocess_output callback. See subprocess.h.
+ * subprocess.c - start a command in its own process group and capture its
+ * stdout and stderr, for rtloader's get_subprocess_output callback. See
+ * subprocess.h.
  *
- * No fork: posix_spawn (glibc uses clone(CLONE_VM|CLONE_VFORK) and reports
- * exec failures such as ENOENT as its return value), so this is safe from a
- * multi-threaded host holding the GIL, and nothing here runs in the child.
+ * The child is made with vfork(), as glibc's posix_spawn does (no copy of
+ * the host's page tables, whatever the size of the Python heap; no
+ * pthread_atfork handler runs), and until execve it makes system calls
+ * only, on data the parent prepared: setpgid, prctl(PR_SET_PDEATHSIG),
+ * signal dispositions and mask, dup2, close_range. posix_spawn itself
+ * cannot set the parent-death signal, which is what kills the command when
+ * the host is SIGKILLed. The command is looked up in PATH by the parent.
  */
 #ifndef _GNU_SOURCE
-#    define _GNU_SOURCE /* pipe2, strerror_r (GNU variant), posix_spawn_file_actions_addclosefrom_np */
+#    define _GNU_SOURCE /* pipe2, strerror_r (GNU variant), vfork, close_range */
 #endif
 
+#include "children.h"
 #include "error.h"
 #include "subprocess.h"
 
@@ -17,11 +23,15 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
-#include <spawn.h>
+#include <limits.h>
+#include <pthread.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
+#include <sys/stat.h>
 #include <sys/types.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -30,10 +40,6 @@
 
 /* Bytes asked of read() at a time: large enough that 16 MiB is a few hundred reads. */
 #define READ_CHUNK ((size_t)64 * 1024)
-
-#if defined(__GLIBC__) && (__GLIBC__ > 2 || (__GLIBC__ == 2 && __GLIBC_MINOR__ >= 34))
-#    define HAVE_ADDCLOSEFROM 1
-#endif
 
 /* One captured stream: the read end of its pipe and what came out so far. */
 struct capture {
@@ -54,8 +60,8 @@ static void close_fd(int *fd)
 
 /*
  * A close-on-exec pipe whose two ends are both >= 3. If the host runs with
- * 0, 1 or 2 closed, pipe2 may return one of them, and the dup2 file actions
- * of one stream would then clobber the other's pipe end in the child.
+ * 0, 1 or 2 closed, pipe2 may return one of them, and the child's dup2
+ * of one stream would then clobber the other's pipe end.
  */
 static int make_pipe(int fds[2])
 {
@@ -131,6 +137,17 @@ static char *capture_finish(const struct capture *cap)
     return s;
 }
 
+/* Waits until pid ended, leaving it a zombie (not reaped), retrying on EINTR. */
+static int wait_exit(pid_t pid)
+{
+    siginfo_t info;
+    int r;
+    do {
+        r = waitid(P_PID, (id_t)pid, &info, WEXITED | WNOWAIT);
+    } while (r < 0 && errno == EINTR);
+    return r;
+}
+
 /* waitpid(pid) until it reports the child's end, retrying on EINTR. */
 static int reap(pid_t pid, int *status)
 {
@@ -143,24 +160,130 @@ static int reap(pid_t pid, int *status)
 
 extern char **environ;
 
+/*
+ * execvp's lookup, done in the parent: argv0 with a '/' is taken as is;
+ * else the first PATH entry holding an executable regular file wins.
+ * Returns 0 with `out` filled, else ENOENT, or EACCES when only
+ * non-executable candidates were found (as execvp reports).
+ */
+static int resolve_command(const char *file, char *out, size_t len)
+{
+    if (strchr(file, '/') != NULL) {
+        if (strlen(file) >= len) {
+            return ENAMETOOLONG;
+        }
+        strcpy(out, file);
+        return 0;
+    }
+    const char *path = getenv("PATH");
+    if (path == NULL) {
+        path = "/bin:/usr/bin";
+    }
+    int found_denied = 0;
+    for (const char *dir = path;; dir++) {
+        const char *colon = strchr(dir, ':');
+        size_t dlen = colon != NULL ? (size_t)(colon - dir) : strlen(dir);
+        /* an empty entry is the working directory, as execvp reads it */
+        int n = dlen == 0 ? snprintf(out, len, "%s", file)
+                          : snprintf(out, len, "%.*s/%s", (int)dlen, dir, file);
+        if (n > 0 && (size_t)n < len) {
+            struct stat st;
+            if (stat(out, &st) == 0 && S_ISREG(st.st_mode)) {
+                if (access(out, X_OK) == 0) {
+                    return 0;
+                }
+                found_denied = 1;
+            }
+        }
+        if (colon == NULL) {
+            break;
+        }
+        dir = colon;
+    }
+    return found_denied ? EACCES : ENOENT;
+}
+
+/* What the child needs, all prepared by the parent. */
+struct child_plan {
+    const char *path;
+    char *const *argv;
+    char *const *envp;
+    int devnull;
+    int out_fd;
+    int err_fd;
+    int report_fd; /* close-on-exec: EOF means exec happened, an int means its errno */
+    pid_t parent;
+};
+
+/*
+ * In the vfork child, on the parent's memory while the parent thread waits:
+ * system calls only (no malloc, no lock, no stdio), nothing written but its
+ * own stack and errno. Never returns.
+ */
+__attribute__((noreturn)) static void child_exec(const struct child_plan *p)
+{
+    int err = 0;
+    /* first: SIGKILLed with the thread that started it; the parent may already be gone */
+    if (prctl(PR_SET_PDEATHSIG, SIGKILL) != 0 || getppid() != p->parent) {
+        _exit(127);
+    }
+    setpgid(0, 0);
+    struct sigaction dfl;
+    memset(&dfl, 0, sizeof(dfl));
+    dfl.sa_handler = SIG_DFL;
+    for (int sig = 1; sig < NSIG; sig++) {
+        if (sig != SIGKILL && sig != SIGSTOP) {
+            sigaction(sig, &dfl, NULL); /* fails harmlessly for the reserved ones */
+        }
+    }
+    if (dup2(p->devnull, 0) < 0 || dup2(p->out_fd, 1) < 0 || dup2(p->err_fd, 2) < 0) {
+        err = errno;
+    } else {
+        /* only report_fd (close-on-exec) survives past 2 until exec */
+        bool closed = (p->report_fd == 3 || close_range(3, (unsigned)p->report_fd - 1, 0) == 0)
+                      && close_range((unsigned)p->report_fd + 1, ~0U, 0) == 0;
+        for (int fd = 3; !closed && fd < 65536; fd++) { /* kernels before 5.9 */
+            if (fd != p->report_fd) {
+                close(fd);
+            }
+        }
+        sigset_t none;
+        sigemptyset(&none);
+        sigprocmask(SIG_SETMASK, &none, NULL);
+        execve(p->path, p->argv, p->envp);
+        err = errno;
+    }
+    ssize_t ignored = write(p->report_fd, &err, sizeof(err));
+    (void)ignored;
+    _exit(127);
+}
+
+/* Alone in its function: nothing of the caller's is live across vfork (no -Wclobbered hazard). */
+__attribute__((noinline)) static pid_t start_child(const struct child_plan *p)
+{
+    pid_t pid = vfork();
+    if (pid == 0) {
+        child_exec(p);
+    }
+    return pid;
+}
+
 int host_subprocess_run(char *const argv[], char *const env[], size_t max_output,
                         struct host_subprocess_result *result, char **error)
 {
-    posix_spawn_file_actions_t actions;
-    posix_spawnattr_t attr;
-    int actions_init = 0;
-    int attr_init = 0;
     int out_pipe[2] = { -1, -1 };
     int err_pipe[2] = { -1, -1 };
+    int report_pipe[2] = { -1, -1 };
+    int devnull = -1;
     struct capture caps[2] = { { "stdout", -1, NULL, 0, 0 }, { "stderr", -1, NULL, 0, 0 } };
     pid_t pid = -1;
+    int slot = -1;
     int status = 0;
     int rc = -1;
-    int spawn_rc;
     char *out = NULL;
     char *err = NULL;
-    sigset_t mask;
     char ebuf[128];
+    char path[PATH_MAX];
 
     if (result == NULL || argv == NULL || argv[0] == NULL) {
         host_set_error(error, "invalid arguments: %s is NULL",
@@ -175,65 +298,75 @@ int host_subprocess_run(char *const argv[], char *const env[], size_t max_output
     if (max_output == 0) {
         max_output = HOST_SUBPROCESS_DEFAULT_MAX_OUTPUT;
     }
+    if (max_output > HOST_SUBPROCESS_UNLIMITED) {
+        max_output = HOST_SUBPROCESS_UNLIMITED; /* capture_read adds one: keep it from wrapping */
+    }
 
-    if (make_pipe(out_pipe) != 0 || make_pipe(err_pipe) != 0) {
+    int found = resolve_command(argv[0], path, sizeof(path));
+    if (found == ENOENT) {
+        host_set_error(error, "command not found: %s", argv[0]);
+        goto cleanup;
+    } else if (found != 0) {
+        host_set_error(error, "cannot run %s: %s", argv[0], strerror_r(found, ebuf, sizeof(ebuf)));
+        goto cleanup;
+    }
+    if (make_pipe(out_pipe) != 0 || make_pipe(err_pipe) != 0 || make_pipe(report_pipe) != 0) {
         host_set_error(error, "cannot run %s: pipe: %s", argv[0], strerror_r(errno, ebuf, sizeof(ebuf)));
         goto cleanup;
     }
-    if ((spawn_rc = posix_spawn_file_actions_init(&actions)) != 0) {
-        host_set_error(error, "cannot run %s: %s", argv[0], strerror_r(spawn_rc, ebuf, sizeof(ebuf)));
-        goto cleanup;
+    devnull = open("/dev/null", O_RDONLY | O_CLOEXEC);
+    if (devnull >= 0 && devnull < 3) {
+        /* dup2 onto itself would keep close-on-exec: the command would start without stdin */
+        int moved = fcntl(devnull, F_DUPFD_CLOEXEC, 3);
+        close(devnull);
+        devnull = moved;
     }
-    actions_init = 1;
-    /* dup2 clears close-on-exec on the copies only: the pipe ends themselves vanish at exec. */
-    spawn_rc = posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0);
-    if (spawn_rc == 0) {
-        spawn_rc = posix_spawn_file_actions_adddup2(&actions, out_pipe[1], 1);
-    }
-    if (spawn_rc == 0) {
-        spawn_rc = posix_spawn_file_actions_adddup2(&actions, err_pipe[1], 2);
-    }
-#ifdef HAVE_ADDCLOSEFROM
-    /* Descriptors another part of the host opened without O_CLOEXEC must not reach the child either. */
-    if (spawn_rc == 0) {
-        spawn_rc = posix_spawn_file_actions_addclosefrom_np(&actions, 3);
-    }
-#endif
-    if (spawn_rc != 0) {
-        host_set_error(error, "cannot run %s: %s", argv[0], strerror_r(spawn_rc, ebuf, sizeof(ebuf)));
-        goto cleanup;
-    }
-    if ((spawn_rc = posix_spawnattr_init(&attr)) != 0) {
-        host_set_error(error, "cannot run %s: %s", argv[0], strerror_r(spawn_rc, ebuf, sizeof(ebuf)));
-        goto cleanup;
-    }
-    attr_init = 1;
-    /*
-     * The calling thread may block signals (a host waiting for SIGTERM in a
-     * dedicated thread) or ignore some (SIGPIPE): both survive exec, and
-     * the command should start as it would from a shell.
-     */
-    sigemptyset(&mask);
-    spawn_rc = posix_spawnattr_setsigmask(&attr, &mask);
-    if (spawn_rc == 0) {
-        sigfillset(&mask);
-        spawn_rc = posix_spawnattr_setsigdefault(&attr, &mask);
-    }
-    if (spawn_rc == 0) {
-        spawn_rc = posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
-    }
-    if (spawn_rc != 0) {
-        host_set_error(error, "cannot run %s: %s", argv[0], strerror_r(spawn_rc, ebuf, sizeof(ebuf)));
+    if (devnull < 0) {
+        host_set_error(error, "cannot run %s: /dev/null: %s", argv[0], strerror_r(errno, ebuf, sizeof(ebuf)));
         goto cleanup;
     }
 
-    spawn_rc = posix_spawnp(&pid, argv[0], &actions, &attr, argv, env != NULL ? env : environ);
-    if (spawn_rc != 0) {
+    struct child_plan plan = {
+        .path = path,
+        .argv = argv,
+        .envp = env != NULL ? env : environ,
+        .devnull = devnull,
+        .out_fd = out_pipe[1],
+        .err_fd = err_pipe[1],
+        .report_fd = report_pipe[1],
+        .parent = getpid(),
+    };
+    /* No handler may run in the child before it resets them: block everything across the fork. */
+    sigset_t all, previous;
+    sigfillset(&all);
+    pthread_sigmask(SIG_SETMASK, &all, &previous);
+    pid = start_child(&plan);
+    int fork_errno = errno;
+    pthread_sigmask(SIG_SETMASK, &previous, NULL);
+    if (pid < 0) {
+        host_set_error(error, "cannot run %s: vfork: %s", argv[0], strerror_r(fork_errno, ebuf, sizeof(ebuf)));
+        goto cleanup;
+    }
+    /* also from here: whichever of the two runs first, the group exists before it is killed */
+    setpgid(pid, pid);
+    slot = host_children_add(pid);
+
+    close_fd(&report_pipe[1]);
+    int child_errno = 0;
+    ssize_t got;
+    do {
+        got = read(report_pipe[0], &child_errno, sizeof(child_errno));
+    } while (got < 0 && errno == EINTR);
+    close_fd(&report_pipe[0]);
+    if (got == (ssize_t)sizeof(child_errno)) {
+        host_children_remove(slot);
+        slot = -1;
+        reap(pid, &status);
         pid = -1;
-        if (spawn_rc == ENOENT) {
+        if (child_errno == ENOENT) {
             host_set_error(error, "command not found: %s", argv[0]);
         } else {
-            host_set_error(error, "cannot run %s: %s", argv[0], strerror_r(spawn_rc, ebuf, sizeof(ebuf)));
+            host_set_error(error, "cannot run %s: %s", argv[0], strerror_r(child_errno, ebuf, sizeof(ebuf)));
         }
         goto cleanup;
     }
@@ -272,8 +405,10 @@ int host_subprocess_run(char *const argv[], char *const env[], size_t max_output
             if (r == 0) {
                 close_fd(&caps[i].fd);
             } else if (r == -2) {
-                host_set_error(error, "output of %s on %s exceeded the limit of %zu bytes; the process was killed",
-                          argv[0], caps[i].name, max_output);
+                host_set_error(error,
+                               "output of %s on %s exceeded the limit of %zu bytes (setting "
+                               HOST_SUBPROCESS_LIMIT_SETTING "); the process was killed",
+                               argv[0], caps[i].name, max_output);
                 goto cleanup;
             } else if (r < 0) {
                 host_set_error(error, "cannot read the %s of %s: %s", caps[i].name, argv[0],
@@ -283,13 +418,22 @@ int host_subprocess_run(char *const argv[], char *const env[], size_t max_output
         }
     }
 
-    if (reap(pid, &status) != 0) {
+    /* wait without reaping: the group must leave the registry while its pgid is still ours */
+    if (wait_exit(pid) != 0) {
         host_set_error(error, "cannot get the exit status of %s: %s", argv[0],
                   strerror_r(errno, ebuf, sizeof(ebuf)));
-        pid = -1; /* nothing left to reap: don't kill a pid that may already be reused */
         goto cleanup;
     }
+    bool killed = host_children_remove(slot);
+    slot = -1;
+    kill(-pid, SIGKILL); /* what the command left in its group dies with it */
+    reap(pid, &status);
     pid = -1;
+    if (killed) {
+        host_set_error(error, "%s was killed: the check run was cancelled or the host is stopping",
+                       argv[0]);
+        goto cleanup;
+    }
     out = capture_finish(&caps[0]);
     err = capture_finish(&caps[1]);
     if (out == NULL || err == NULL) {
@@ -305,11 +449,19 @@ int host_subprocess_run(char *const argv[], char *const env[], size_t max_output
     rc = 0;
 
 cleanup:
-    /* Still running after a failure: stop it and reap it, so no zombie is left behind. */
+    /* Still running after a failure: stop its whole group and reap it, so no zombie is left behind. */
     if (pid > 0) {
+        kill(-pid, SIGKILL);
         kill(pid, SIGKILL);
+        wait_exit(pid);
+        host_children_remove(slot);
+        slot = -1;
         reap(pid, &status);
     }
+    host_children_remove(slot);
+    close_fd(&devnull);
+    close_fd(&report_pipe[0]);
+    close_fd(&report_pipe[1]);
     if (out != NULL) {
         _free(out);
     }
@@ -324,11 +476,5 @@ cleanup:
     close_fd(&out_pipe[1]);
     close_fd(&err_pipe[0]);
     close_fd(&err_pipe[1]);
-    if (attr_init) {
-        posix_spawnattr_destroy(&attr);
-    }
-    if (actions_init) {
-        posix_spawn_file_actions_destroy(&actions);
-    }
     return rc;
 }

@@ -32,6 +32,9 @@ echo
 echo "== SQL obfuscator, go-sqllexer modes, vs a plain lexer pass"
 "$build/bin/bench_sqllexer"
 echo
+echo "== obfuscate_sql per mode, 1,000-query mix, vs memcpy"
+"$build/bin/bench_obfuscate"
+echo
 echo "== Go package: Check.Run vs the C API called directly from cgo (target <= 1.3x)"
 make --no-print-directory -C "$root/go" bench BUILD_DIR="$build"
 echo

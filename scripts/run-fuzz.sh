@@ -18,7 +18,8 @@
 # they all pass. It also runs each target once over its seed corpus (seeds
 # must never fail), so the oracles are exercised even without reproducers.
 #
-# Environment: FUZZ_TARGETS (default "fuzz_yaml fuzz_config fuzz_cache_key fuzz_sqllexer"),
+# Environment: FUZZ_TARGETS (default "fuzz_yaml fuzz_config fuzz_cache_key fuzz_sqllexer
+# fuzz_legacy_sql fuzz_json_obfuscate"),
 # FUZZ_ARGS (extra libFuzzer options), RTLOADER_FUZZ_ALLOW (known findings
 # whose oracle is skipped, see docs/fuzzing.md), RTLOADER_FUZZ_TMPDIR (where
 # the targets make their scratch directories; default /dev/shm).
@@ -43,7 +44,7 @@ if [ $replay -eq 1 ] && [ $# -ne 1 ]; then usage; fi
 
 root=$(cd "$(dirname "$0")/.." && pwd)
 build=$(cd "$build" 2>/dev/null && pwd) || { echo "$0: no build directory '$1'" >&2; exit 2; }
-targets=${FUZZ_TARGETS:-fuzz_yaml fuzz_config fuzz_cache_key fuzz_sqllexer}
+targets=${FUZZ_TARGETS:-fuzz_yaml fuzz_config fuzz_cache_key fuzz_sqllexer fuzz_legacy_sql fuzz_json_obfuscate}
 export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1}
 
 dict_for() {
@@ -51,6 +52,8 @@ dict_for() {
     fuzz_yaml | fuzz_config) echo "$root/test/fuzz/dict/yaml.dict" ;;
     fuzz_cache_key) echo "$root/test/fuzz/dict/cache.dict" ;;
     fuzz_sqllexer) echo "$root/test/fuzz/dict/sqllexer.dict" ;;
+    fuzz_legacy_sql) echo "$root/test/fuzz/dict/legacy_sql.dict" ;;
+    fuzz_json_obfuscate) echo "$root/test/fuzz/dict/json_obfuscate.dict" ;;
     esac
 }
 

@@ -48,7 +48,11 @@ void three_crashdump_prepare(void)
 
 #if PY_VERSION_HEX < 0x030B0000 || PY_VERSION_HEX >= 0x030D0000
 
-/* A str, ASCII as is and anything else escaped, at most MAX_STRING characters. */
+/*
+ * A str, ASCII as is and anything else escaped as faulthandler does
+ * (\xNN, \uNNNN, \UNNNNNNNN: fixed widths, so the text reads back
+ * unambiguously), at most MAX_STRING characters.
+ */
 static void write_unicode(int fd, PyObject *s)
 {
     if (s == NULL || !PyUnicode_Check(s)) {
@@ -64,8 +68,9 @@ static void write_unicode(int fd, PyObject *s)
             char ch = (char)c;
             rtl_sigsafe_write(fd, &ch, 1);
         } else {
-            rtl_sigsafe_str(fd, c < 0x100 ? "\\x" : "\\U");
-            rtl_sigsafe_unsigned(fd, (unsigned long)c, 16);
+            unsigned width = c < 0x100 ? 2 : c < 0x10000 ? 4 : 8;
+            rtl_sigsafe_str(fd, width == 2 ? "\\x" : width == 4 ? "\\u" : "\\U");
+            rtl_sigsafe_hex_padded(fd, (unsigned long)c, width);
         }
     }
     if (len > MAX_STRING) {

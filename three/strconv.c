@@ -50,26 +50,40 @@ int strconv_init(void)
  * Imports PyYAML's load and safe loader once per init; afterwards the
  * result (found or absent) stands. Returns whether YAML parsing is
  * available. Leaves no Python error: PyYAML is optional.
+ *
+ * The import runs Python code, which lets other threads take the GIL: the
+ * result is published only once complete, so a second thread needing YAML
+ * meanwhile imports too (Python's module lock makes it wait for the first
+ * import) instead of reading "tried, absent" from a half-done attempt.
  */
 static bool yaml_available(void)
 {
     if (yaml_tried) {
         return yaml_load != NULL;
     }
-    yaml_tried = true;
-    yaml_load = import_attr("yaml", "load");
-    if (yaml_load != NULL) {
-        yaml_loader = import_attr("yaml", "CSafeLoader");
-        if (yaml_loader == NULL) {
+    PyObject *load = import_attr("yaml", "load"); /* new ref */
+    PyObject *loader = NULL;
+    if (load != NULL) {
+        loader = import_attr("yaml", "CSafeLoader"); /* new ref */
+        if (loader == NULL) {
             PyErr_Clear();
-            yaml_loader = import_attr("yaml", "SafeLoader");
+            loader = import_attr("yaml", "SafeLoader");
         }
     }
-    if (yaml_load == NULL || yaml_loader == NULL) {
-        Py_CLEAR(yaml_load);
-        Py_CLEAR(yaml_loader);
+    if (load == NULL || loader == NULL) {
+        Py_CLEAR(load);
+        Py_CLEAR(loader);
     }
     PyErr_Clear();
+    if (yaml_tried) {
+        /* another thread published its result while we imported: keep it */
+        Py_XDECREF(load);
+        Py_XDECREF(loader);
+        return yaml_load != NULL;
+    }
+    yaml_load = load;     /* owns the reference */
+    yaml_loader = loader; /* owns the reference */
+    yaml_tried = true;
     return yaml_load != NULL;
 }
 

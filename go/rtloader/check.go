@@ -105,6 +105,15 @@ func CheckID(name, instanceJSON, initConfigJSON string) string {
 	return fmt.Sprintf("%s:%016x", name, h)
 }
 
+// noNUL refuses a string C would read only up to its NUL byte (a name cut
+// short there would load or configure something else than was asked).
+func noNUL(what, s string) error {
+	if strings.IndexByte(s, 0) >= 0 {
+		return fmt.Errorf("rtloader: the %s %q contains a NUL byte", what, s)
+	}
+	return nil
+}
+
 func canonical(doc string) (string, error) {
 	if strings.TrimSpace(doc) == "" {
 		return "{}", nil
@@ -120,8 +129,14 @@ func canonical(doc string) (string, error) {
 //
 // Ownership: the Check holds a Python reference until Release.
 // GIL: taken. Errors: *LoadError, a configuration that is not YAML/JSON,
-// ErrNotOpen, ErrClosed.
+// a name or provider with a NUL byte, ErrNotOpen, ErrClosed.
 func (l *Loader) Load(cfg CheckConfig) (*Check, error) {
+	if err := noNUL("check name", cfg.Name); err != nil {
+		return nil, err
+	}
+	if err := noNUL("provider", cfg.Provider); err != nil {
+		return nil, err
+	}
 	initJSON, err := canonical(cfg.InitConfig)
 	if err != nil {
 		return nil, fmt.Errorf("rtloader: init_config of %s: %w", cfg.Name, err)
@@ -207,6 +222,11 @@ func (l *Loader) instantiate(klass *C.rtloader_pyobject_t, name, initJSON, instJ
 
 // use runs f with the check's object under the GIL; ErrReleased once released.
 func (c *Check) use(f func(obj *C.rtloader_pyobject_t) error) error {
+	return c.useAdmitted(false, f)
+}
+
+// useAdmitted is use; cancel admits the call while the Loader is closing.
+func (c *Check) useAdmitted(cancel bool, f func(obj *C.rtloader_pyobject_t) error) error {
 	if c == nil {
 		return ErrReleased
 	}
@@ -215,7 +235,11 @@ func (c *Check) use(f func(obj *C.rtloader_pyobject_t) error) error {
 	if c.released {
 		return ErrReleased
 	}
-	return c.l.withGIL(func() error { return f(c.obj) })
+	enter := c.l.enter
+	if cancel {
+		enter = c.l.enterCancel
+	}
+	return c.l.withGILAdmitted(enter, func() error { return f(c.obj) })
 }
 
 // Run calls check.run() once. Returns nil on success, a *PythonError with
@@ -257,10 +281,12 @@ func (c *Check) Warnings() ([]string, error) {
 
 // Cancel calls check.cancel() (the default sets self.cancelled; a run in
 // progress on another goroutine goes on until it checks). GIL: taken, so
-// it waits for the running check to let go of it. Errors: *PythonError
-// when cancel() raised, ErrReleased.
+// it waits for the running check to let go of it. Also works while Close
+// waits for the running checks (so that it can return). Errors:
+// *PythonError when cancel() raised, ErrReleased, ErrClosed once Close
+// has returned.
 func (c *Check) Cancel() error {
-	return c.use(func(obj *C.rtloader_pyobject_t) error {
+	return c.useAdmitted(true, func(obj *C.rtloader_pyobject_t) error {
 		C.cancel_check(c.l.rt, obj)
 		if C.has_error(c.l.rt) == 1 {
 			return &PythonError{Op: "cancel", Message: c.l.takeError()}

@@ -113,6 +113,7 @@ import "C"
 import (
 	"errors"
 	"fmt"
+	"reflect"
 	"runtime"
 	"sync"
 	"unsafe"
@@ -157,7 +158,8 @@ type Loader struct {
 
 	mu       sync.Mutex
 	cond     *sync.Cond
-	closed   bool
+	closed   bool // Close has begun: calls fail, except Cancel
+	done     bool // Close has returned: every call fails
 	inflight int
 }
 
@@ -183,8 +185,11 @@ func currentHost() Host {
 // (init), the Agent's start-up order. The memory tracker and pymem
 // counters are set up before make3 and init when asked.
 //
-// Errors: make3's or init's message; ErrAlreadyOpened on any call after
-// the first in the process (also after Close: CPython cannot restart).
+// Errors: a path with a NUL byte, a nil pointer as Host, the AgentConfig's, make3's or init's
+// message; ErrAlreadyOpened on any call after the first that got past
+// make3 (also after Close: CPython cannot restart). An Open that failed
+// before (a bad AgentConfig, a home make3 refused) loaded no Python and
+// may be retried.
 // GIL: not held on return.
 func Open(opts Options) (*Loader, error) {
 	openMu.Lock()
@@ -192,8 +197,19 @@ func Open(opts Options) (*Loader, error) {
 	if openedOnce {
 		return nil, ErrAlreadyOpened
 	}
-	openedOnce = true
 
+	for _, s := range append([]string{opts.PythonHome, opts.PythonExe}, opts.PythonPaths...) {
+		if err := noNUL("path", s); err != nil {
+			return nil, err
+		}
+	}
+	if opts.Host != nil {
+		// a typed nil (var h *MyHost; Options{Host: h}) would make every
+		// callback panic
+		if v := reflect.ValueOf(opts.Host); v.Kind() == reflect.Pointer && v.IsNil() {
+			return nil, fmt.Errorf("rtloader: Options.Host is a nil %T", opts.Host)
+		}
+	}
 	agentConfig := "{}"
 	if opts.AgentConfig != "" {
 		var err error
@@ -226,6 +242,9 @@ func Open(opts Options) (*Loader, error) {
 		}
 		return nil, fmt.Errorf("rtloader: cannot load the Python backend: %s", msg)
 	}
+	// Only now is the process committed to this Python: a bad AgentConfig
+	// or a home make3 refused leaves Open free to be called again.
+	openedOnce = true
 	l := &Loader{rt: rt, host: opts.Host, agentConfig: agentConfig}
 	if l.host == nil {
 		l.host = BaseHost{}
@@ -266,6 +285,22 @@ func (l *Loader) enter() error {
 	return nil
 }
 
+// enterCancel is enter for Check.Cancel, which a Close in progress must
+// not lock out: Close waits for the running checks, and a check that runs
+// until cancelled would otherwise keep Close waiting for good.
+func (l *Loader) enterCancel() error {
+	if l == nil || l.rt == nil {
+		return ErrNotOpen
+	}
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.done {
+		return ErrClosed
+	}
+	l.inflight++
+	return nil
+}
+
 func (l *Loader) leave() {
 	l.mu.Lock()
 	l.inflight--
@@ -276,7 +311,9 @@ func (l *Loader) leave() {
 }
 
 // Close waits for the calls in progress, then makes every later call fail
-// with ErrClosed. Checks not yet released are left to the process's end.
+// with ErrClosed. While it waits, new calls already fail, except
+// Check.Cancel: cancel the running checks (from another goroutine) for
+// Close to return sooner. Checks not yet released are left to the process's end.
 // Python is not finalized and callbacks keep answering from BaseHost{}
 // (a thread of the check may still call them). Closing twice returns
 // ErrClosed. GIL: must not be held by the caller.
@@ -293,6 +330,7 @@ func (l *Loader) Close() error {
 	for l.inflight > 0 {
 		l.cond.Wait()
 	}
+	l.done = true
 	l.mu.Unlock()
 	currentMu.Lock()
 	current = nil
@@ -315,7 +353,12 @@ type GIL struct {
 // calling them is fine: ensure_gil is re-entrant). Errors: ErrNotOpen,
 // ErrClosed. While a GIL is held, Close waits for it.
 func (l *Loader) LockGIL() (*GIL, error) {
-	if err := l.enter(); err != nil {
+	return l.lockGIL(l.enter)
+}
+
+// lockGIL is LockGIL with the admission rule enter (enter or enterCancel).
+func (l *Loader) lockGIL(enter func() error) (*GIL, error) {
+	if err := enter(); err != nil {
 		return nil, err
 	}
 	runtime.LockOSThread()
@@ -347,7 +390,12 @@ func (l *Loader) Handle() unsafe.Pointer {
 // withGIL runs f with the GIL held on a locked thread, and the error slot
 // copied before the GIL is released (it is shared by all threads).
 func (l *Loader) withGIL(f func() error) error {
-	g, err := l.LockGIL()
+	return l.withGILAdmitted(l.enter, f)
+}
+
+// withGILAdmitted is withGIL with the admission rule enter.
+func (l *Loader) withGILAdmitted(enter func() error, f func() error) error {
+	g, err := l.lockGIL(enter)
 	if err != nil {
 		return err
 	}

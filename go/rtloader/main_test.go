@@ -10,6 +10,7 @@ import (
 	"sync"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/DataDog/datadog-agent/rtloader/go/rtloader"
 )
@@ -124,6 +125,9 @@ func testMain(m *testing.M) int {
 	}
 	defer cache.Close()
 	host.BaseHost.Cache = cache
+	if !failedOpensCanBeRetried() {
+		return 1
+	}
 	loader, err = rtloader.Open(rtloader.Options{
 		PythonHome:  os.Getenv("RTLOADER_TEST_PYTHON_HOME"),
 		PythonPaths: []string{"testdata/checks.d", "../../host/python"},
@@ -141,6 +145,87 @@ func testMain(m *testing.M) int {
 	return code
 }
 
+// failedOpensCanBeRetried: an Open refused before any Python was loaded
+// (agent configuration that does not parse, a home make3 rejects) returns
+// that error and leaves the process free to Open for real afterwards.
+func failedOpensCanBeRetried() bool {
+	ok := true
+	bad := []struct {
+		what string
+		opts rtloader.Options
+		want string
+	}{
+		{"bad AgentConfig", rtloader.Options{AgentConfig: "{unclosed: ["}, "agent config"},
+		{"NUL in a Python path", rtloader.Options{PythonPaths: []string{"testdata\x00/checks.d"}}, "NUL byte"},
+		{"nil *recorder as Host", rtloader.Options{Host: (*recorder)(nil)}, "Options.Host is a nil *rtloader_test.recorder"},
+		{"missing PythonHome", rtloader.Options{PythonHome: "/nonexistent/python-home"}, "cannot load the Python backend"},
+	}
+	for _, b := range bad {
+		_, err := rtloader.Open(b.opts)
+		if err == nil || errors.Is(err, rtloader.ErrAlreadyOpened) || !strings.Contains(err.Error(), b.want) {
+			fmt.Fprintf(os.Stderr, "Open with a %s returned %v, want an error containing %q\n", b.what, err, b.want)
+			ok = false
+		}
+	}
+	return ok
+}
+
+// closeWhileACheckRuns closes the loader while a check that runs until
+// cancelled (up to 10 s) is running: new calls fail at once, Cancel still
+// reaches the check, and Close returns when the run has ended.
+func closeWhileACheckRuns() bool {
+	host.reset()
+	check, err := loader.Load(rtloader.CheckConfig{Name: "gohost_cancel"})
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "closeWhileACheckRuns: load:", err)
+		return false
+	}
+	ran := make(chan error, 1)
+	go func() { ran <- check.Run() }()
+	for started := false; !started; {
+		time.Sleep(5 * time.Millisecond)
+		host.mu.Lock()
+		started = len(host.metrics) > 0
+		host.mu.Unlock()
+	}
+	start := time.Now()
+	closed := make(chan error, 1)
+	go func() { closed <- loader.Close() }()
+	for {
+		if _, err := loader.PythonInfo(); errors.Is(err, rtloader.ErrClosed) {
+			break // Close has begun
+		}
+		time.Sleep(time.Millisecond)
+	}
+	select {
+	case err := <-closed:
+		fmt.Fprintln(os.Stderr, "closeWhileACheckRuns: Close returned while the check ran:", err)
+		return false
+	default:
+	}
+	if err := check.Cancel(); err != nil {
+		fmt.Fprintln(os.Stderr, "closeWhileACheckRuns: Cancel during Close:", err)
+		return false
+	}
+	if err := <-ran; err != nil {
+		fmt.Fprintln(os.Stderr, "closeWhileACheckRuns: Run:", err)
+		return false
+	}
+	if err := <-closed; err != nil {
+		fmt.Fprintln(os.Stderr, "closeWhileACheckRuns: Close:", err)
+		return false
+	}
+	if waited := time.Since(start); waited > 5*time.Second {
+		fmt.Fprintln(os.Stderr, "closeWhileACheckRuns: Close took", waited)
+		return false
+	}
+	if err := check.Cancel(); !errors.Is(err, rtloader.ErrClosed) {
+		fmt.Fprintln(os.Stderr, "closeWhileACheckRuns: Cancel after Close:", err)
+		return false
+	}
+	return true
+}
+
 // afterClose checks misuse once the loader is closed: every call is a Go
 // error, not a crash. It runs after the tests (the loader is per process).
 func afterClose() bool {
@@ -149,8 +234,7 @@ func afterClose() bool {
 		fmt.Fprintln(os.Stderr, "afterClose: load:", err)
 		return false
 	}
-	if err := loader.Close(); err != nil {
-		fmt.Fprintln(os.Stderr, "afterClose: close:", err)
+	if !closeWhileACheckRuns() {
 		return false
 	}
 	ok := true

@@ -231,6 +231,15 @@ static void body_main_thread_segv(void)
     run_crash_check("segv");
 }
 
+static void body_main_thread_segv_named(void)
+{
+    rtl_child_no_core_files();
+    set_default_segv();
+    handle_crashes_or_die();
+    start_rtloader();
+    run_crash_check("segv_named");
+}
+
 /* Like Go's: SA_ONSTACK, so it can run after a stack overflow too. */
 static void previous_handler(int sig, siginfo_t *si, void *uc)
 {
@@ -430,10 +439,25 @@ static void crashreport_thread_keeps_its_own_alt_stack(void **state)
     assert_ptr_equal(seen.again.ss_sp, own_stack);
 }
 
+/*
+ * A function name that is not ASCII is escaped as faulthandler escapes it,
+ * whichever dumper this Python uses (CPython's own or crashdump.c's walk):
+ * \xNN, \uNNNN, \UNNNNNNNN at fixed widths. The walk once wrote
+ * "\U43f", which reads back ambiguously when hex digits follow.
+ */
+static void crashreport_non_ascii_names_escaped_as_faulthandler(void **state)
+{
+    (void)state;
+    rtl_child_run(body_main_thread_segv_named);
+    rtl_child_assert_signaled(SIGSEGV);
+    assert_python_traceback("\\xe9crire_\\u043f_\\u4e2d_\\U00020000");
+}
+
 static const struct CMUnitTest tests[] = {
     RTL_TEST_NOGIL(crashreport_thread_overflow_in_check),
     RTL_TEST_NOGIL(crashreport_main_thread_segv_in_check),
     RTL_TEST_NOGIL(crashreport_thread_overflow_chains_to_previous),
+    RTL_TEST_NOGIL(crashreport_non_ascii_names_escaped_as_faulthandler),
     RTL_TEST_NOGIL(crashreport_thread_alt_stack_released_at_exit),
     RTL_TEST_NOGIL(crashreport_no_alt_stack_without_handle_crashes),
     RTL_TEST_NOGIL(crashreport_thread_keeps_its_own_alt_stack),

@@ -25,11 +25,13 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/types.h>
+#include <time.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <cmocka.h>
 
+#include "children.h"
 #include "counting_alloc.h"
 #include "rtloader_mem.h"
 #include "subprocess.h"
@@ -250,36 +252,37 @@ static void subprocess_output_over_bound(void **state)
     result_free(&r);
     error = run_fails(over_out, NULL, 1000);
     assert_string_equal(error,
-                        "output of sh on stdout exceeded the limit of 1000 bytes; the process was killed");
+                        "output of sh on stdout exceeded the limit of 1000 bytes (setting subprocess_output_limit); the process was killed");
     free(error);
     error = run_fails(over_err, NULL, 1000);
     assert_string_equal(error,
-                        "output of sh on stderr exceeded the limit of 1000 bytes; the process was killed");
+                        "output of sh on stderr exceeded the limit of 1000 bytes (setting subprocess_output_limit); the process was killed");
     free(error);
     /* A command that never stops writing is stopped: no hang, no zombie. */
     error = run_fails(endless, NULL, 1024 * 1024);
     assert_string_equal(
-        error, "output of yes on stdout exceeded the limit of 1048576 bytes; the process was killed");
+        error, "output of yes on stdout exceeded the limit of 1048576 bytes (setting "
+               "subprocess_output_limit); the process was killed");
     free(error);
     assert_clean();
 }
 
-/* The default bound: 16 MiB per stream. */
+/* The default bound: far over the 16 MiB it used to be. */
 static void subprocess_default_bound(void **state)
 {
-    char *at[] = { "sh", "-c", "yes | head -c 16777216", NULL };
-    char *over[] = { "sh", "-c", "yes | head -c 16777217", NULL };
+    /* one byte over the 16 MiB this host used to refuse: the default takes it */
+    char *over_old[] = { "sh", "-c", "yes | head -c 16777217", NULL };
     struct host_subprocess_result r;
-    char *error;
 
     (void)state;
-    run_ok(at, NULL, 0, &r);
-    assert_int_equal(strlen(r.out), HOST_SUBPROCESS_DEFAULT_MAX_OUTPUT);
+    assert_true(HOST_SUBPROCESS_DEFAULT_MAX_OUTPUT >= (size_t)1024 * 1024 * 1024);
+    run_ok(over_old, NULL, 0, &r);
+    assert_int_equal(strlen(r.out), 16777217);
     result_free(&r);
-    error = run_fails(over, NULL, 0);
-    assert_string_equal(
-        error, "output of sh on stdout exceeded the limit of 16777216 bytes; the process was killed");
-    free(error);
+    /* "no limit" is a bound that cannot wrap around when one byte is added to it */
+    run_ok(over_old, NULL, (size_t)-1, &r);
+    assert_int_equal(strlen(r.out), 16777217);
+    result_free(&r);
     assert_clean();
 }
 
@@ -475,6 +478,136 @@ static void subprocess_concurrent_threads(void **state)
     assert_clean();
 }
 
+/* Whether pid is gone (reaped by its new parent), waiting up to 3 s: kill(pid, 0) also succeeds on zombies. */
+static int gone_within(pid_t pid)
+{
+    char path[64];
+    snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
+    for (int i = 0; i < 300; i++) {
+        FILE *f = fopen(path, "r");
+        char state = '?';
+        if (f == NULL) {
+            return 1;
+        }
+        if (fscanf(f, "%*d (%*[^)]) %c", &state) != 1) {
+            state = '?';
+        }
+        fclose(f);
+        if (state == 'Z') {
+            return 1;
+        }
+        usleep(10000);
+    }
+    return 0;
+}
+
+/* The command leads a process group of its own; what it leaves in that group dies when it exits. */
+static void subprocess_own_group_and_leftovers_killed(void **state)
+{
+    char *argv[] = { "sh", "-c", "cut -d' ' -f5 /proc/$$/stat; echo $$; sleep 60 >/dev/null 2>&1 & echo $!", NULL };
+    struct host_subprocess_result r;
+    int pgid = 0, pid = 0, left = 0;
+
+    (void)state;
+    run_ok(argv, NULL, 0, &r);
+    assert_int_equal(sscanf(r.out, "%d %d %d", &pgid, &pid, &left), 3);
+    assert_int_equal(pgid, pid);
+    assert_true(getpgrp() != pgid);
+    assert_true(gone_within(left));
+    result_free(&r);
+    assert_clean();
+}
+
+struct owned_run {
+    const void *owner;
+    char pidfile[64];
+    int rc;
+    char *error;
+    double seconds;
+};
+
+static void *run_owned(void *arg)
+{
+    struct owned_run *o = arg;
+    char script[256];
+    char *argv[] = { "sh", "-c", script, NULL };
+    struct host_subprocess_result r;
+    struct timespec t0, t1;
+
+    snprintf(script, sizeof(script), "sleep 60 & echo $! > %s.tmp; mv %s.tmp %s; wait", o->pidfile,
+             o->pidfile, o->pidfile);
+    host_children_set_owner(o->owner);
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    o->rc = host_subprocess_run(argv, NULL, 0, &r, &o->error);
+    clock_gettime(CLOCK_MONOTONIC, &t1);
+    o->seconds = (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
+    if (o->rc == 0) {
+        result_free(&r);
+    }
+    host_children_set_owner(NULL);
+    return NULL;
+}
+
+static pid_t wait_pidfile(const char *path)
+{
+    for (int i = 0; i < 500; i++) {
+        FILE *f = fopen(path, "r");
+        if (f != NULL) {
+            int pid = 0;
+            int n = fscanf(f, "%d", &pid);
+            fclose(f);
+            if (n == 1) {
+                return pid;
+            }
+        }
+        usleep(10000);
+    }
+    return -1;
+}
+
+/*
+ * Killing an owner's groups (a cancelled run) ends its command and the
+ * command's own children at once, and the call says why; another owner's
+ * command is untouched until its own turn.
+ */
+static void subprocess_owner_kill(void **state)
+{
+    static const char mine_owner = 'a', other_owner = 'b';
+    struct owned_run mine = { &mine_owner, "", -2, NULL, 0 };
+    struct owned_run other = { &other_owner, "", -2, NULL, 0 };
+    pthread_t t1, t2;
+
+    (void)state;
+    snprintf(mine.pidfile, sizeof(mine.pidfile), "/tmp/host_subprocess_mine_%d", (int)getpid());
+    snprintf(other.pidfile, sizeof(other.pidfile), "/tmp/host_subprocess_other_%d", (int)getpid());
+    unlink(mine.pidfile);
+    unlink(other.pidfile);
+    assert_int_equal(pthread_create(&t1, NULL, run_owned, &mine), 0);
+    assert_int_equal(pthread_create(&t2, NULL, run_owned, &other), 0);
+    pid_t mine_sleep = wait_pidfile(mine.pidfile);
+    pid_t other_sleep = wait_pidfile(other.pidfile);
+    assert_true(mine_sleep > 0 && other_sleep > 0);
+
+    assert_int_equal(host_children_kill(&mine_owner), 1);
+    pthread_join(t1, NULL);
+    assert_int_equal(mine.rc, -1);
+    assert_string_equal(mine.error, "sh was killed: the check run was cancelled or the host is stopping");
+    assert_true(mine.seconds < 30);
+    assert_true(gone_within(mine_sleep));
+    assert_int_equal(kill(other_sleep, 0), 0); /* still running */
+
+    assert_int_equal(host_children_kill(NULL), 1);
+    pthread_join(t2, NULL);
+    assert_int_equal(other.rc, -1);
+    assert_true(gone_within(other_sleep));
+    assert_int_equal(host_children_kill(NULL), 0); /* nothing registered any more */
+    free(mine.error);
+    free(other.error);
+    unlink(mine.pidfile);
+    unlink(other.pidfile);
+    assert_clean();
+}
+
 #define T(name) cmocka_unit_test_setup(name, setup)
 
 int main(void)
@@ -496,6 +629,8 @@ int main(void)
         T(subprocess_signal_state_reset),
         T(subprocess_invalid_arguments),
         T(subprocess_concurrent_threads),
+        T(subprocess_own_group_and_leftovers_killed),
+        T(subprocess_owner_kill),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -124,6 +124,16 @@ func (h *host) Config(key string) (string, bool) {
 	}
 	return hostc.AgentDefault(key)
 }
+// The obfuscators are the C host's (host/obfuscate), compiled in by hostc.
+func (h *host) ObfuscateSQL(query, options string) (string, error) {
+	return hostc.ObfuscateSQL(query, options)
+}
+func (h *host) ObfuscateSQLExecPlan(plan string, normalize bool) (string, error) {
+	return hostc.ObfuscateSQLExecPlan(plan, normalize)
+}
+func (h *host) ObfuscateMongoDBString(command string) (string, error) {
+	return hostc.ObfuscateMongoDBString(command)
+}
 func (h *host) Headers() (string, bool) {
 	return `{"User-Agent": "Datadog Agent/` + agentVersion + `", "Content-Type": "application/x-www-form-urlencoded", "Accept": "text/html, */*"}`, true
 }

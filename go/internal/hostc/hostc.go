@@ -26,8 +26,22 @@ import "C"
 
 import (
 	"errors"
+	"fmt"
+	"strings"
 	"unsafe"
 )
+
+// noNUL refuses strings C would read only up to their first NUL byte: a
+// key, path or text cut short there names something else than was asked
+// (another cache entry, another file).
+func noNUL(what string, values ...string) error {
+	for _, v := range values {
+		if strings.IndexByte(v, 0) >= 0 {
+			return fmt.Errorf("%s %q contains a NUL byte", what, v)
+		}
+	}
+	return nil
+}
 
 func takeError(e *C.char, fallback string) error {
 	if e == nil {
@@ -42,6 +56,10 @@ func takeError(e *C.char, fallback string) error {
 // the text the C host hands to load_config and hashes into check ids. An
 // empty document gives "null".
 func ToJSON(text, name string) (string, error) {
+	// refused as libyaml refuses other control characters
+	if i := strings.IndexByte(text, 0); i >= 0 {
+		return "", fmt.Errorf("%s:%d: a NUL byte is not allowed", name, strings.Count(text[:i], "\n")+1)
+	}
 	cText := C.CString(text)
 	defer C.free(unsafe.Pointer(cText))
 	cName := C.CString(name)
@@ -71,6 +89,9 @@ type Instance struct {
 // CheckConfig reads <confd>/<name>.d/*.yaml and <confd>/<name>.yaml.
 // found is false when the check has no configuration file at all.
 func CheckConfig(confd, name string) (instances []Instance, found bool, err error) {
+	if err := noNUL("conf.d path or check name", confd, name); err != nil {
+		return nil, false, err
+	}
 	cConfd := C.CString(confd)
 	defer C.free(unsafe.Pointer(cConfd))
 	cName := C.CString(name)
@@ -107,6 +128,9 @@ func goStrings(a **C.char) []string {
 
 // CheckNames lists the checks configured under confd, sorted.
 func CheckNames(confd string) ([]string, error) {
+	if err := noNUL("conf.d path", confd); err != nil {
+		return nil, err
+	}
 	cConfd := C.CString(confd)
 	defer C.free(unsafe.Pointer(cConfd))
 	var cErr *C.char
@@ -167,6 +191,9 @@ type Cache struct{ c *C.struct_host_cache }
 
 // OpenCache opens <runPath>/cache; maxValueSize 0 = the 4 MiB default.
 func OpenCache(runPath string, maxValueSize int) (*Cache, error) {
+	if err := noNUL("run_path", runPath); err != nil {
+		return nil, err
+	}
 	cPath := C.CString(runPath)
 	defer C.free(unsafe.Pointer(cPath))
 	var cErr *C.char
@@ -185,6 +212,9 @@ func (c *Cache) Close() {
 
 // Write stores value under key atomically.
 func (c *Cache) Write(key, value string) error {
+	if err := noNUL("cache key or value", key, value); err != nil {
+		return err
+	}
 	cKey := C.CString(key)
 	defer C.free(unsafe.Pointer(cKey))
 	cValue := C.CString(value)
@@ -198,6 +228,9 @@ func (c *Cache) Write(key, value string) error {
 
 // Read returns the value under key, "" when there is none.
 func (c *Cache) Read(key string) (string, error) {
+	if err := noNUL("cache key", key); err != nil {
+		return "", err
+	}
 	cKey := C.CString(key)
 	defer C.free(unsafe.Pointer(cKey))
 	var cErr *C.char

@@ -18,8 +18,7 @@ class AgentCfgCheck(AgentCheck):
         self.set_metadata("clustername", datadog_agent.get_clustername())
         self.set_metadata("process_start_time", repr(datadog_agent.get_process_start_time()))
         try:
-            datadog_agent.obfuscate_sql("SELECT * FROM t WHERE id = 1")
-            self.set_metadata("obfuscate_sql", "no exception")
+            self.set_metadata("obfuscate_sql", json.dumps(["ok", datadog_agent.obfuscate_sql("SELECT * FROM t WHERE id = 1")]))
         except Exception as e:
             self.set_metadata("obfuscate_sql", json.dumps([type(e).__name__, str(e)]))
         names = ["bad-one", "bad_but_ok", "good"]

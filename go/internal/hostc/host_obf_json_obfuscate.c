@@ -1,0 +1,2 @@
+/* Compiles the C host's host/obfuscate/json_obfuscate.c into this package (see obfuscate.go). */
+#include "../../../host/obfuscate/json_obfuscate.c"

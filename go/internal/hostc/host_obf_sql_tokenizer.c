@@ -1,0 +1,2 @@
+/* Compiles the C host's host/obfuscate/sql_tokenizer.c into this package (see obfuscate.go). */
+#include "../../../host/obfuscate/sql_tokenizer.c"

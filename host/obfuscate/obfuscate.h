@@ -1,0 +1,29 @@
+/* The host's obfuscator (spec obfuscation.md): what the datadog_agent.obfuscate_sql,
+ * obfuscate_sql_exec_plan and obfuscate_mongodb_string callbacks compute.
+ *
+ * There is one process-wide obfuscator: its only state is the legacy literal-escape flag
+ * (§2.3), shared by every caller. Every function here is thread-safe and is called WITHOUT
+ * the GIL (it never touches Python). Results and errors are malloc'd (libc) NUL-terminated
+ * strings the caller frees with free(); exactly one of them is non-NULL. */
+#ifndef RTLOADER_HOST_OBFUSCATE_OBFUSCATE_H
+#define RTLOADER_HOST_OBFUSCATE_OBFUSCATE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+/* obfuscate_sql(query, options): options is JSON text or NULL (§1.2-§1.5). */
+char *obfuscate_sql_text(const char *query, size_t len, const char *options, size_t options_len,
+                         char **error);
+
+/* obfuscate_sql_exec_plan(plan, normalize) (§4). */
+char *obfuscate_exec_plan_text(const char *plan, size_t len, bool normalize, char **error);
+
+/* obfuscate_mongodb_string(command) (§5). */
+char *obfuscate_mongodb_text(const char *command, size_t len, char **error);
+
+/* Tests only: sets the process-wide literal-escape flag of §2.3 (false = backslash escapes,
+ * the initial state) so that each vector starts from a known state. */
+void obfuscate_set_literal_escapes(bool literal);
+bool obfuscate_literal_escapes(void);
+
+#endif
