@@ -22,6 +22,7 @@
 #include <stddef.h>
 
 #include "datadog_agent_rtloader.h"
+#include "rtloader_ext.h"
 
 #define RTL_BACKEND_CREATE_SYMBOL "create"
 #define RTL_BACKEND_DESTROY_SYMBOL "destroy"
@@ -60,6 +61,8 @@ struct rtl_callbacks {
     cb_tags_t tags;
     cb_get_connection_info_t get_connection_info;
     cb_is_excluded_t is_excluded;
+    /* rtloader_ext.h: preferred over write_persistent_cache when set */
+    rtloader_cb_write_persistent_cache_checked_t write_persistent_cache_checked;
 };
 
 /* One entry per forwarded API function; same meaning as the public one. */

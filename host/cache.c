@@ -29,6 +29,8 @@
 #include <sys/types.h>
 #include <unistd.h>
 
+#include <nettle/sha2.h>
+
 #include "rtloader_mem.h"
 
 #define CACHE_DIR_NAME "cache"
@@ -37,6 +39,10 @@
 /* Temporary files start with '.', which enc() never produces: never read as values. */
 #define TEMP_PREFIX ".tmp-"
 #define TEMP_ATTEMPTS 16
+/* A key part whose encoding is too long for a file name is named by its digest:
+ * "~" + 64 hex digits of SHA-256. enc() never produces '~', so a digest name
+ * never equals an encoded one. */
+#define DIGEST_PREFIX '~'
 /* Keys are quoted in messages, cut at 128 bytes: a message stays readable whatever the key. */
 #define KEY_FMT "\"%.128s\""
 
@@ -55,10 +61,17 @@ struct host_cache {
     size_t max_value_size; /* largest value accepted, bytes */
 };
 
-/* A key resolved to a directory entry. dir is NULL for a top-level key. */
+/*
+ * A key resolved to a directory entry. dir is NULL for a top-level key.
+ * keyed: a part is digest-named, so the file starts with the whole key and a
+ * NUL, which a read compares with the key it asks for: two keys can only
+ * share a file name if SHA-256 collides, and even then neither reads the
+ * other's value.
+ */
 struct key_path {
     char *dir;
     char *file;
+    int keyed;
 };
 
 /* Makes temporary names unique among the threads of this process (the pid separates processes). */
@@ -75,12 +88,39 @@ static int is_safe_byte(unsigned char b)
     return (b >= 'A' && b <= 'Z') || (b >= 'a' && b <= 'z') || (b >= '0' && b <= '9') || b == '_' || b == '-';
 }
 
+/* "~<sha256 hex>" followed by suffix, malloc'd. */
+static char *digest_name(const char *s, size_t len, const char *suffix, char **error)
+{
+    static const char hex[] = "0123456789ABCDEF";
+    struct sha256_ctx ctx;
+    uint8_t digest[SHA256_DIGEST_SIZE];
+    size_t suffix_len = strlen(suffix);
+    char *name = malloc(1 + 2 * SHA256_DIGEST_SIZE + suffix_len + 1);
+
+    if (name == NULL) {
+        host_set_error(error, "out of memory");
+        return NULL;
+    }
+    sha256_init(&ctx);
+    sha256_update(&ctx, len, (const uint8_t *)s);
+    sha256_digest(&ctx, SHA256_DIGEST_SIZE, digest);
+    name[0] = DIGEST_PREFIX;
+    for (size_t i = 0; i < SHA256_DIGEST_SIZE; i++) {
+        name[1 + 2 * i] = hex[digest[i] >> 4];
+        name[2 + 2 * i] = hex[digest[i] & 0xF];
+    }
+    memcpy(name + 1 + 2 * SHA256_DIGEST_SIZE, suffix, suffix_len + 1);
+    return name;
+}
+
 /*
  * enc(s[0..len)) followed by suffix, malloc'd. Safe bytes are kept, others
  * become %XX, and the empty string becomes a lone "%" (which no non-empty
  * input produces, since every other '%' is followed by two hex digits).
+ * When that name would exceed HOST_CACHE_MAX_NAME, the digest name instead
+ * (and *digested is set).
  */
-static char *encode_name(const char *s, size_t len, const char *suffix, char **error)
+static char *encode_name(const char *s, size_t len, const char *suffix, int *digested, char **error)
 {
     static const char hex[] = "0123456789ABCDEF";
     size_t enc_len = 0;
@@ -95,11 +135,8 @@ static char *encode_name(const char *s, size_t len, const char *suffix, char **e
         enc_len = 1;
     }
     if (enc_len + suffix_len > HOST_CACHE_MAX_NAME) {
-        host_set_error(error,
-                  "persistent cache key part \"%.*s\" encodes to a file name of %zu bytes, "
-                  "over the limit of %d bytes",
-                  (int)(len > 64 ? 64 : len), s, enc_len + suffix_len, HOST_CACHE_MAX_NAME);
-        return NULL;
+        *digested = 1;
+        return digest_name(s, len, suffix, error);
     }
     name = malloc(enc_len + suffix_len + 1);
     if (name == NULL) {
@@ -139,13 +176,14 @@ static int key_to_path(const char *key, struct key_path *kp, char **error)
 
     kp->dir = NULL;
     kp->file = NULL;
+    kp->keyed = 0;
     if (colon == NULL) {
-        kp->file = encode_name(key, strlen(key), TOP_LEVEL_SUFFIX, error);
+        kp->file = encode_name(key, strlen(key), TOP_LEVEL_SUFFIX, &kp->keyed, error);
         return kp->file != NULL ? 0 : -1;
     }
-    kp->dir = encode_name(key, (size_t)(colon - key), "", error);
+    kp->dir = encode_name(key, (size_t)(colon - key), "", &kp->keyed, error);
     if (kp->dir != NULL) {
-        kp->file = encode_name(colon + 1, strlen(colon + 1), "", error);
+        kp->file = encode_name(colon + 1, strlen(colon + 1), "", &kp->keyed, error);
     }
     if (kp->file == NULL) {
         key_path_free(kp);
@@ -377,9 +415,52 @@ static int write_all(int fd, const char *buf, size_t len)
     return 0;
 }
 
+/*
+ * A keyed file about to be replaced must hold the same key (or not exist):
+ * another key with the same digest name is never overwritten. 0 when the
+ * write may go on, -1 with *error.
+ */
+static int keyed_file_owner(int dir_fd, const char *file, const char *key, char **error)
+{
+    size_t key_len = strlen(key) + 1; /* with its NUL */
+    char *head = malloc(key_len);
+    int fd = openat(dir_fd, file, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+    int rc = 0;
+    size_t got = 0;
+
+    if (head == NULL) {
+        host_set_error(error, "out of memory");
+        rc = -1;
+    } else if (fd >= 0) {
+        while (got < key_len) {
+            ssize_t n = read(fd, head + got, key_len - got);
+            if (n < 0 && errno == EINTR) {
+                continue;
+            }
+            if (n <= 0) {
+                break;
+            }
+            got += (size_t)n;
+        }
+        /* a file too short to hold a key is a torn leftover no reader accepts: replace it */
+        if (got == key_len && memcmp(head, key, key_len) != 0) {
+            host_set_error(error,
+                           "cannot write persistent cache key " KEY_FMT
+                           ": its file name (a SHA-256 digest) belongs to another key",
+                           key);
+            rc = -1;
+        }
+    }
+    if (fd >= 0) {
+        close(fd);
+    }
+    free(head);
+    return rc;
+}
+
 int host_cache_write(struct host_cache *c, const char *key, const char *value, char **error)
 {
-    struct key_path kp = { NULL, NULL };
+    struct key_path kp = { NULL, NULL, 0 };
     int dir_fd = -1;    /* the key's own directory when it has one */
     int target_fd = -1; /* where the value file lives: dir_fd or c->root_fd */
     int tmp_fd = -1;
@@ -422,8 +503,12 @@ int host_cache_write(struct host_cache *c, const char *key, const char *value, c
                   errno_text(errno, ebuf, sizeof(ebuf)));
         goto cleanup;
     }
+    if (kp.keyed && keyed_file_owner(target_fd, kp.file, key, error) != 0) {
+        goto cleanup;
+    }
     /* The value must be on disk before the rename makes it visible, or a crash could expose a hole. */
-    if (write_all(tmp_fd, value, len) != 0 || fsync(tmp_fd) != 0) {
+    if ((kp.keyed && write_all(tmp_fd, key, strlen(key) + 1) != 0) || write_all(tmp_fd, value, len) != 0
+        || fsync(tmp_fd) != 0) {
         host_set_error(error, "cannot write persistent cache key " KEY_FMT ": %s", key,
                   errno_text(errno, ebuf, sizeof(ebuf)));
         goto cleanup;
@@ -479,13 +564,14 @@ static char *empty_value(char **error)
 
 char *host_cache_read(struct host_cache *c, const char *key, char **error)
 {
-    struct key_path kp = { NULL, NULL };
+    struct key_path kp = { NULL, NULL, 0 };
     int dir_fd = -1;
     int fd = -1;
     char *value = NULL;
     char *result = NULL;
     size_t size;
     size_t got = 0;
+    size_t header = 0; /* keyed files: the key and its NUL before the value */
     struct stat st;
     char ebuf[128];
 
@@ -528,11 +614,12 @@ char *host_cache_read(struct host_cache *c, const char *key, char **error)
         host_set_error(error, "cannot read persistent cache key " KEY_FMT ": not a regular file", key);
         goto cleanup;
     }
-    if ((unsigned long long)st.st_size > c->max_value_size) {
+    header = kp.keyed ? strlen(key) + 1 : 0;
+    if ((unsigned long long)st.st_size > c->max_value_size + header) {
         host_set_error(error,
                   "stored value of %lld bytes exceeds the persistent cache limit of %zu bytes "
                   "(key " KEY_FMT ")",
-                  (long long)st.st_size, c->max_value_size, key);
+                  (long long)(st.st_size - (off_t)header), c->max_value_size, key);
         goto cleanup;
     }
     /* Writers never modify a value file in place (they rename a new one over it), so its size is final. */
@@ -558,6 +645,14 @@ char *host_cache_read(struct host_cache *c, const char *key, char **error)
         got += (size_t)n;
     }
     value[got] = '\0';
+    if (kp.keyed) {
+        /* another key's file (a digest collision) or a torn one: this key has no value */
+        if (got < header || memcmp(value, key, header) != 0) {
+            value[0] = '\0';
+        } else {
+            memmove(value, value + header, got - header + 1);
+        }
+    }
     result = value;
     value = NULL;
 

@@ -8,7 +8,9 @@
  * enc() keeps [A-Za-z0-9_-], writes every other byte as %XX (upper-case
  * hex) and writes the empty string as a lone "%". It is injective and never
  * yields '.', '/' or an empty name, so no key can collide with another, name
- * "." or "..", or leave the cache directory.
+ * "." or "..", or leave the cache directory. A part whose name would pass
+ * HOST_CACHE_MAX_NAME is named "~<sha256 hex>" instead, and its file holds
+ * the whole key (then a NUL, then the value), checked on every read.
  *
  * Thread safety: a struct host_cache is immutable once opened; any number of
  * threads (and processes) may read and write through it at once, to the same
@@ -48,8 +50,8 @@ void host_cache_close(struct host_cache *c);
 
 /*
  * Stores value under key, replacing any previous value atomically.
- * Fails on a NULL key or value, a value longer than the limit, a key part
- * whose file name would exceed HOST_CACHE_MAX_NAME bytes, or an I/O error.
+ * Fails on a NULL key or value, a value longer than the limit, a digest
+ * name already holding another key, or an I/O error.
  * Returns 0 on success, -1 with *error.
  */
 int host_cache_write(struct host_cache *c, const char *key, const char *value, char **error);
@@ -57,7 +59,7 @@ int host_cache_write(struct host_cache *c, const char *key, const char *value, c
 /*
  * Returns the value stored under key, allocated with _malloc (rtloader frees
  * it through cgo_free); "" (also _malloc'd) when the key has no value.
- * Returns NULL with *error on a NULL or over-long key, a stored file larger
+ * Returns NULL with *error on a NULL key, a stored file larger
  * than the limit, or an I/O error.
  */
 char *host_cache_read(struct host_cache *c, const char *key, char **error);

@@ -9,10 +9,12 @@
 #include <string.h>
 #include <time.h>
 
+#include "agent_defaults.h"
 #include "callbacks.h"
 #include "error.h"
 #include "log.h"
 #include "obfuscate/obfuscate.h"
+#include "rtloader_ext.h"
 #include "rtloader_mem.h"
 #include "sender.h"
 #include "subprocess.h"
@@ -80,9 +82,14 @@ static void get_host_tags(char **out)
     *out = host_adopt(strbuf_take(&b));
 }
 
+/* The user's value, else the Agent's default (agent_defaults.c), else none.
+ * A key set to null counts as unset, as in the Agent (its defaults layer answers). */
 static void get_config(char *key, char **out)
 {
     const struct value *v = key != NULL ? value_get_path(config->root, key) : NULL;
+    if (v == NULL || v->type == VALUE_NULL) {
+        v = host_agent_default(key);
+    }
     *out = v != NULL ? host_adopt(value_to_json(v)) : NULL;
 }
 
@@ -120,14 +127,23 @@ static void set_external_tags(char *hostname, char *source_type, char **tags)
     sender_record_external_tags(hostname, source_type, tags);
 }
 
-static void write_persistent_cache(char *key, char *value)
+/* rtloader_ext.h's checked writer: a failed write raises RuntimeError in the check. */
+static char *write_persistent_cache(char *key, char *value)
 {
     char *error = NULL;
-    if (host_cache_write(cache, key, value, &error) != 0) {
-        host_log(DATADOG_AGENT_ERROR, "persistent cache: cannot write '%s': %s", key,
-                 error != NULL ? error : "out of memory");
-        free(error);
+    if (host_cache_write(cache, key, value, &error) == 0) {
+        return NULL;
     }
+    host_log(DATADOG_AGENT_ERROR, "persistent cache: cannot write '%.128s': %s", key,
+             error != NULL ? error : "out of memory");
+    return host_adopt(error != NULL ? error : strdup("persistent cache: out of memory"));
+}
+
+/* The upstream (void) writer, kept registered for hosts of rtloaders without the extension. */
+static void write_persistent_cache_unchecked(char *key, char *value)
+{
+    char *error = write_persistent_cache(key, value);
+    _free(error);
 }
 
 static char *read_persistent_cache(char *key)
@@ -333,7 +349,8 @@ int host_callbacks_register(rtloader_t *rt, const struct host_config *cfg,
     set_send_log_cb(rt, send_log);
     set_set_check_metadata_cb(rt, set_check_metadata);
     set_set_external_tags_cb(rt, set_external_tags);
-    set_write_persistent_cache_cb(rt, write_persistent_cache);
+    set_write_persistent_cache_cb(rt, write_persistent_cache_unchecked);
+    rtloader_set_write_persistent_cache_checked_cb(rt, write_persistent_cache);
     set_read_persistent_cache_cb(rt, read_persistent_cache);
     set_obfuscate_sql_cb(rt, obfuscate_sql);
     set_obfuscate_sql_exec_plan_cb(rt, obfuscate_sql_exec_plan);

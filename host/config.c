@@ -316,9 +316,18 @@ void host_config_free(struct host_config *cfg)
     memset(cfg, 0, sizeof(*cfg));
 }
 
-/* Appends the instances of one file, each with that file's init_config. */
+static void free_instance(struct check_instance *ci)
+{
+    free(ci->json);
+    free(ci->init_config_json);
+    free(ci->source);
+}
+
+/* Appends the instances of one file, each with that file's init_config; on
+ * failure nothing of the file is kept (the Agent rejects a file whole). */
 static int load_check_file(const char *file, struct check_config *out, char **error)
 {
+    size_t count_before = out->count;
     struct value *root = yaml_load_file(file, error);
     if (root == NULL) {
         return -1;
@@ -392,8 +401,43 @@ static int load_check_file(const char *file, struct check_config *out, char **er
     rc = 0;
 
 done:
+    if (rc != 0) {
+        while (out->count > count_before) {
+            free_instance(&out->instances[--out->count]);
+        }
+    }
     free(init_config_json);
     value_free(root);
+    return rc;
+}
+
+/* Keep-going mode: records a file's error in out->file_errors (takes it). */
+static int note_file_error(struct check_config *out, char *message)
+{
+    char **grown = message != NULL ? realloc(out->file_errors,
+                                             (out->file_error_count + 2) * sizeof(char *))
+                                   : NULL;
+    if (grown == NULL) {
+        free(message);
+        return -1;
+    }
+    out->file_errors = grown;
+    grown[out->file_error_count++] = message;
+    grown[out->file_error_count] = NULL;
+    return 0;
+}
+
+/* One file, in either mode: 0 (loaded or, keep-going, skipped), -1 to stop with *error. */
+static int load_one(const char *file, bool keep_going, struct check_config *out, char **error)
+{
+    if (load_check_file(file, out, error) == 0) {
+        return 0;
+    }
+    if (!keep_going || *error == NULL) {
+        return -1; /* a NULL error is memory exhaustion: never skipped */
+    }
+    int rc = note_file_error(out, *error);
+    *error = NULL;
     return rc;
 }
 
@@ -408,8 +452,8 @@ static bool has_suffix(const char *s, const char *suffix)
     return n >= m && strcmp(s + n - m, suffix) == 0;
 }
 
-int host_check_config_load(const char *confd, const char *name, struct check_config *out,
-                           char **error)
+int host_check_config_load(const char *confd, const char *name, bool keep_going,
+                           struct check_config *out, char **error)
 {
     memset(out, 0, sizeof(*out));
     *error = NULL;
@@ -419,6 +463,18 @@ int host_check_config_load(const char *confd, const char *name, struct check_con
 
     snprintf(path, sizeof(path), "%s/%s.d", confd, name);
     DIR *dir = opendir(path);
+    if (dir == NULL && errno != ENOENT && errno != ENOTDIR) {
+        /* there but unreadable: an error, not "no configuration" */
+        char *message = error_at(path, 0, "cannot read the directory: %s", strerror(errno));
+        if (!keep_going || message == NULL) {
+            *error = message;
+            return -1;
+        }
+        if (note_file_error(out, message) != 0) {
+            return -1;
+        }
+        files++;
+    }
     if (dir != NULL) {
         char **names = NULL;
         size_t count = 0;
@@ -443,7 +499,7 @@ int host_check_config_load(const char *confd, const char *name, struct check_con
         for (size_t i = 0; i < count; i++) {
             char file[PATH_MAX + 256];
             snprintf(file, sizeof(file), "%s/%s.d/%s", confd, name, names[i]);
-            if (rc == 0 && load_check_file(file, out, error) != 0) {
+            if (rc == 0 && load_one(file, keep_going, out, error) != 0) {
                 rc = -1;
             }
             files++;
@@ -456,7 +512,7 @@ int host_check_config_load(const char *confd, const char *name, struct check_con
     }
     snprintf(path, sizeof(path), "%s/%s.yaml", confd, name);
     if (access(path, F_OK) == 0) {
-        if (load_check_file(path, out, error) != 0) {
+        if (load_one(path, keep_going, out, error) != 0) {
             return -1;
         }
         files++;
@@ -467,11 +523,10 @@ int host_check_config_load(const char *confd, const char *name, struct check_con
 void host_check_config_free(struct check_config *cfg)
 {
     for (size_t i = 0; i < cfg->count; i++) {
-        free(cfg->instances[i].json);
-        free(cfg->instances[i].init_config_json);
-        free(cfg->instances[i].source);
+        free_instance(&cfg->instances[i]);
     }
     free(cfg->instances);
+    host_free_strings(cfg->file_errors);
     free(cfg->name);
     memset(cfg, 0, sizeof(*cfg));
 }

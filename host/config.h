@@ -65,15 +65,24 @@ struct check_config {
     char *name;
     struct check_instance *instances;
     size_t count;
+    /* keep-going mode: one "<file>:<line>: <problem>" per file that was skipped */
+    char **file_errors; /* NULL-terminated, NULL when none */
+    size_t file_error_count;
 };
 
 /*
  * Reads every configuration of check `name` under `confd`:
  * <confd>/<name>.d/ *.yaml (sorted) and <confd>/<name>.yaml. Returns 0, 1
  * when the check has no configuration at all, -1 with *error.
+ *
+ * A file that cannot be used (unreadable, bad YAML, not a map, bad
+ * instances, a bad min_collection_interval...) fails the whole load, unless
+ * `keep_going`: then, as the Agent's collector does, that file contributes
+ * nothing, its error is added to out->file_errors and the other files load.
+ * Only memory exhaustion fails a keep-going load.
  */
-int host_check_config_load(const char *confd, const char *name, struct check_config *out,
-                           char **error);
+int host_check_config_load(const char *confd, const char *name, bool keep_going,
+                           struct check_config *out, char **error);
 void host_check_config_free(struct check_config *cfg);
 
 /* The names of the checks configured under `confd`, sorted (NULL-terminated, malloc'd). */

@@ -74,18 +74,22 @@ static const char usage_check[]
       "\n"
       "Loads conf.d/<name>.d/*.yaml (and conf.d/<name>.yaml) and runs each instance.\n"
       "\n"
-      "  -c, --confd DIR        the conf.d directory (default: confd_path of the config, or ./conf.d)\n"
-      "      --config FILE      a datadog.yaml (hostname, run_path, python_home, ...)\n"
+      "  -c, --config FILE      the datadog.yaml (default: none, built-in defaults)\n"
+      "      --confd DIR        the conf.d directory (default: confd_path of the config, or ./conf.d)\n"
       "      --times N          run every instance N times (default 1)\n"
       "      --interval S       seconds between two runs (default 1 with --times > 1)\n"
       "      --format F         table (default) or json (one JSON object per line)\n"
       "      --stats            print the memory tracker summary at exit\n"
-      "      --log-level L      trace, debug, info, warn, error, critical or off\n"
+      "      --log-level L      overrides log_level: trace, debug, info, warn, error, critical\n"
+      "                         or off; the level of the host's lines and of the checks' logging\n"
       "      --python-home DIR  the Python installation to use (overrides python_home)\n"
       "      --isolation MODE   none (default: checks run in this process) or process\n"
       "                         (each instance runs in a worker process; docs/isolation.md)\n"
       "      --workers N        worker processes with --isolation process (default: CPUs)\n"
       "  -h, --help             this help\n"
+      "\n"
+      "A configuration file of the check that cannot be used fails the command (exit 3)\n"
+      "with its file and line.\n"
       "\n"
       "exit codes: 0 every run succeeded, 1 a run or a load failed, 2 usage,\n"
       "3 configuration error, 4 rtloader or Python could not start\n";
@@ -97,19 +101,24 @@ static const char usage_run[]
       "min_collection_interval seconds (default 15), until SIGINT or SIGTERM; then\n"
       "cancels the running checks and exits 0 within shutdown_grace_period (default\n"
       "5 s) whatever they do. A second SIGINT/SIGTERM exits at once.\n"
+      "A conf.d file that cannot be used is skipped (logged, a config_error line, and\n"
+      "listed in the summary at exit); the other files and checks run.\n"
       "\n"
       "  -c, --config FILE      the datadog.yaml (default: none, built-in defaults)\n"
-      "      --confd DIR        overrides confd_path\n"
+      "      --confd DIR        the conf.d directory (overrides confd_path)\n"
       "      --format F         table (default) or json\n"
       "      --stats            print the memory tracker summary at exit\n"
       "      --listen ADDR:PORT serve the checks' metrics for Prometheus at\n"
       "                         http://ADDR:PORT/metrics (overrides openmetrics_listen)\n"
-      "      --log-level L      overrides log_level\n"
+      "      --log-level L      overrides log_level (host lines and the checks' logging)\n"
       "      --python-home DIR  the Python installation to use (overrides python_home)\n"
       "      --isolation MODE   none (default: checks run in this process) or process\n"
       "                         (each instance runs in a worker process; docs/isolation.md)\n"
       "      --workers N        worker processes with --isolation process (default: CPUs)\n"
-      "  -h, --help             this help\n";
+      "  -h, --help             this help\n"
+      "\n"
+      "exit codes: 0 stopped by a signal, 2 usage, 3 configuration error (datadog.yaml),\n"
+      "4 rtloader or Python could not start\n";
 
 static const char usage_info[]
     = "usage: rtloader info [options]\n"
@@ -117,9 +126,13 @@ static const char usage_info[]
       "Prints the Python in use, its sys.path and the Python backends available.\n"
       "\n"
       "  -c, --config FILE      the datadog.yaml (python_home selects the Python)\n"
-      "      --confd DIR        overrides confd_path\n"
+      "      --confd DIR        the conf.d directory (overrides confd_path; checks.d beside it\n"
+      "                         is on sys.path)\n"
+      "      --log-level L      overrides log_level\n"
       "      --python-home DIR  the Python installation to use (overrides python_home)\n"
-      "  -h, --help             this help\n";
+      "  -h, --help             this help\n"
+      "\n"
+      "exit codes: 0 ok, 2 usage, 3 configuration error, 4 rtloader or Python could not start\n";
 
 static int usage_error(const char *usage, const char *fmt, const char *arg)
 {
@@ -174,20 +187,32 @@ static int parse_options(int argc, char **argv, struct options *o)
     const char *usage = strcmp(o->command, "check") == 0 ? usage_check
                         : strcmp(o->command, "run") == 0 ? usage_run
                                                          : usage_info;
+    /* every option means the same in every command; one that does not apply
+     * to a command is refused rather than silently ignored */
+    bool is_check = strcmp(o->command, "check") == 0;
+    bool is_run = strcmp(o->command, "run") == 0;
     bool interval_given = false;
     optind = 2;
     opterr = 0;
     int opt;
-    while ((opt = getopt_long(argc, argv, "c:h", long_options, NULL)) != -1) {
+    int index = -1;
+    while ((opt = getopt_long(argc, argv, "c:h", long_options, &index)) != -1) {
         double number = 0;
+        bool applies = opt == OPT_TIMES || opt == OPT_INTERVAL ? is_check
+                       : opt == OPT_FORMAT || opt == OPT_STATS || opt == OPT_ISOLATION
+                               || opt == OPT_WORKERS
+                           ? is_check || is_run
+                           : true;
+        if (!applies) {
+            char what[64];
+            snprintf(what, sizeof(what), "--%s", long_options[index].name);
+            fprintf(stderr, "rtloader: %s does not apply to '%s'\n\n%s", what, o->command, usage);
+            return EXIT_USAGE;
+        }
+        index = -1;
         switch (opt) {
-        case 'c':
-            /* -c names conf.d for `check` (as `agent check -c`), the config file otherwise */
-            if (strcmp(o->command, "check") == 0) {
-                o->confd = optarg;
-            } else {
-                o->config_file = optarg;
-            }
+        case 'c': /* as in the Agent's CLI: -c is the configuration file in every command */
+            o->config_file = optarg;
             break;
         case OPT_CONFD: o->confd = optarg; break;
         case OPT_PYTHON_HOME: o->python_home = optarg; break;
@@ -262,6 +287,15 @@ static int parse_options(int argc, char **argv, struct options *o)
     }
     if (optind < argc) {
         return usage_error(usage, "unexpected argument '%s'", argv[optind]);
+    }
+    struct stat st;
+    if (o->config_file != NULL && stat(o->config_file, &st) == 0 && S_ISDIR(st.st_mode)) {
+        /* the mistake of who copies `-c conf.d` from an older `rtloader check` line */
+        fprintf(stderr,
+                "rtloader: '%s' is a directory: -c/--config names the datadog.yaml, "
+                "--confd the conf.d directory\n\n%s",
+                o->config_file, usage);
+        return EXIT_USAGE;
     }
     if (!interval_given && o->times > 1) {
         o->interval = 1;
@@ -354,8 +388,18 @@ static int start(const struct options *o, struct runtime *r)
         free(r->cfg.python_home);
         r->cfg.python_home = strdup(o->python_home);
     }
-    host_log_set_level(o->log_level != NULL ? host_log_level_from_name(o->log_level)
-                                            : r->cfg.log_level);
+    if (o->log_level != NULL) {
+        /* the level for everything: the host's lines, get_config('log_level') and so the
+         * Python logging level the base class sets from it (the last key of a map wins) */
+        r->cfg.log_level = host_log_level_from_name(o->log_level);
+        struct value *level = value_new_string(o->log_level, 0);
+        if (level == NULL || !value_append(r->cfg.root, "log_level", level)) {
+            value_free(level);
+            fprintf(stderr, "rtloader: out of memory\n");
+            return EXIT_RUNTIME;
+        }
+    }
+    host_log_set_level(r->cfg.log_level);
     int status = resolve_isolation(o, &r->cfg, &r->isolated, &r->workers, &r->rss_limit_mb);
     if (status != 0) {
         return status;
@@ -456,16 +500,40 @@ static void stop(struct runtime *r, bool stats)
      * keep the GIL on this thread for nothing */
 }
 
-/* Loads the named checks (all configured ones when names is NULL). GIL: not held. */
-static int load_checks(struct runtime *r, char **names, struct host_check **checks, size_t *count,
-                       int *failures)
+/* The configuration files `run` skipped, for the exit summary. */
+struct skipped_files {
+    char **errors; /* "<file>:<line>: <problem>", malloc'd */
+    size_t count;
+};
+
+/* Reports a skipped file now (log and output) and keeps it for the summary. */
+static void note_skipped_file(struct skipped_files *skipped, const char *check, const char *error)
+{
+    host_log(DATADOG_AGENT_ERROR, "configuration file skipped for check %s: %s", check, error);
+    sender_print_note("config_error", check, error);
+    char **grown = realloc(skipped->errors, (skipped->count + 1) * sizeof(char *));
+    if (grown != NULL) {
+        skipped->errors = grown;
+        if ((grown[skipped->count] = strdup(error)) != NULL) {
+            skipped->count++;
+        }
+    }
+}
+
+/* Loads the named checks. `skipped` NULL: a bad configuration file fails the
+ * load (check); else it is skipped and noted there (run). GIL: not held. */
+static int load_checks(struct runtime *r, char **names, struct skipped_files *skipped,
+                       struct host_check **checks, size_t *count, int *failures)
 {
     rtloader_gilstate_t gil = ensure_gil(r->rt);
     int status = EXIT_OK;
     for (char **name = names; *name != NULL; name++) {
         struct check_config cc;
         char *error = NULL;
-        int found = host_check_config_load(r->cfg.confd_path, *name, &cc, &error);
+        int found = host_check_config_load(r->cfg.confd_path, *name, skipped != NULL, &cc, &error);
+        for (size_t i = 0; i < cc.file_error_count; i++) {
+            note_skipped_file(skipped, *name, cc.file_errors[i]);
+        }
         if (found < 0) {
             fprintf(stderr, "rtloader: configuration error: %s\n", error != NULL ? error : "out of memory");
             free(error);
@@ -507,7 +575,7 @@ static int command_check(const struct options *o, struct runtime *r)
     size_t count = 0;
     int failures = 0;
     char *names[] = {(char *)o->check_name, NULL};
-    int status = load_checks(r, names, &checks, &count, &failures);
+    int status = load_checks(r, names, NULL, &checks, &count, &failures);
     if (status == EXIT_OK) {
         bool threads_left = false;
         failures += scheduler_run_times(r->rt, checks, count, o->times, o->interval, &threads_left);
@@ -522,6 +590,34 @@ static int command_check(const struct options *o, struct runtime *r)
         return status;
     }
     return failures > 0 || count == 0 ? EXIT_CHECK_FAILED : EXIT_OK;
+}
+
+static void free_skipped(struct skipped_files *skipped)
+{
+    for (size_t i = 0; i < skipped->count; i++) {
+        free(skipped->errors[i]);
+    }
+    free(skipped->errors);
+    memset(skipped, 0, sizeof(*skipped));
+}
+
+/* At exit, every file that was skipped: one summary line each, as output and log. */
+static void print_skipped_summary(const struct skipped_files *skipped)
+{
+    if (skipped->count == 0) {
+        return;
+    }
+    host_log(DATADOG_AGENT_WARNING, "%zu configuration file(s) were skipped:", skipped->count);
+    for (size_t i = 0; i < skipped->count; i++) {
+        host_log(DATADOG_AGENT_WARNING, "  skipped: %s", skipped->errors[i]);
+        size_t len = strlen(skipped->errors[i]) + 64;
+        char *message = malloc(len);
+        if (message != NULL) {
+            snprintf(message, len, "configuration file skipped: %s", skipped->errors[i]);
+            sender_print_note("summary", NULL, message);
+            free(message);
+        }
+    }
 }
 
 /* The host's own options, for its workers: they read the same files. */
@@ -553,13 +649,17 @@ static void worker_options(const struct options *o, const char **args)
  * counted in *failures and printed as notes.
  */
 static int load_isolated(struct runtime *r, struct supervisor *s, char **names,
-                         struct host_check **checks, size_t *count, int *failures)
+                         struct skipped_files *skipped, struct host_check **checks, size_t *count,
+                         int *failures)
 {
     int status = EXIT_OK;
     for (char **name = names; *name != NULL; name++) {
         struct check_config cc;
         char *error = NULL;
-        int found = host_check_config_load(r->cfg.confd_path, *name, &cc, &error);
+        int found = host_check_config_load(r->cfg.confd_path, *name, skipped != NULL, &cc, &error);
+        for (size_t i = 0; i < cc.file_error_count; i++) {
+            note_skipped_file(skipped, *name, cc.file_errors[i]);
+        }
         if (found < 0) {
             fprintf(stderr, "rtloader: configuration error: %s\n", error != NULL ? error : "out of memory");
             free(error);
@@ -631,7 +731,7 @@ static int command_check_isolated(const struct options *o, struct runtime *r)
     size_t count = 0;
     int failures = 0;
     char *names[] = {(char *)o->check_name, NULL};
-    int status = load_isolated(r, s, names, &checks, &count, &failures);
+    int status = load_isolated(r, s, names, NULL, &checks, &count, &failures);
     for (int round = 0; status == EXIT_OK && round < o->times && supervisor_stopping() == 0;
          round++) {
         if (round > 0 && o->interval > 0) {
@@ -672,7 +772,8 @@ static int command_run_isolated(const struct options *o, struct runtime *r)
     struct host_check *checks = NULL;
     size_t count = 0;
     int failures = 0;
-    int status = load_isolated(r, s, names, &checks, &count, &failures);
+    struct skipped_files skipped = {0};
+    int status = load_isolated(r, s, names, &skipped, &checks, &count, &failures);
     host_free_strings(names);
     if (status == EXIT_OK) {
         if (count == 0) {
@@ -687,6 +788,8 @@ static int command_run_isolated(const struct options *o, struct runtime *r)
         }
     }
     supervisor_stop(s, r->cfg.shutdown_grace_period);
+    print_skipped_summary(&skipped);
+    free_skipped(&skipped);
     free_isolated(checks, count);
     return status;
 }
@@ -703,9 +806,11 @@ static int command_run(struct runtime *r)
     struct host_check *checks = NULL;
     size_t count = 0;
     int failures = 0;
-    int status = load_checks(r, names, &checks, &count, &failures);
+    struct skipped_files skipped = {0};
+    int status = load_checks(r, names, &skipped, &checks, &count, &failures);
     host_free_strings(names);
     if (status != EXIT_OK) {
+        free_skipped(&skipped);
         return status;
     }
     if (count == 0) {
@@ -718,6 +823,8 @@ static int command_run(struct runtime *r)
     };
     bool threads_left = false;
     int stopped_by = scheduler_run(r->rt, checks, count, &options, &threads_left);
+    print_skipped_summary(&skipped);
+    free_skipped(&skipped);
     if (threads_left) {
         exit_leaving_threads(stopped_by < 0 ? EXIT_RUNTIME : EXIT_OK);
     }

@@ -465,7 +465,9 @@ int supervisor_load(struct supervisor *s, const struct check_config *cc,
     s->seen_count = 0;
     s->loading = false;
 
-    qsort(placed, placed_count, sizeof(*placed), by_index);
+    if (placed_count > 1) { /* placed is NULL for a check with no instance (e.g. its files skipped) */
+        qsort(placed, placed_count, sizeof(*placed), by_index);
+    }
     struct host_check *grown = realloc(*checks, (*count + placed_count + 1) * sizeof(*grown));
     for (size_t i = 0; i < placed_count; i++) {
         if (grown != NULL) {

@@ -307,8 +307,10 @@ static int handle_load(rtloader_t *rt, const struct host_config *cfg, struct loa
     char *error = NULL;
     size_t first = l->count;
     int failures = 0;
-    /* the supervisor read the same files already; a change since is reported as a load error */
-    int found = host_check_config_load(cfg->confd_path, name, &cc, &error);
+    /* the supervisor read the same files already; a change since is reported as a load error.
+     * Keep-going, as the supervisor's `run`: the same files are skipped (and reported there
+     * once), so the instance indexes match; `check` stopped before reaching a worker. */
+    int found = host_check_config_load(cfg->confd_path, name, true, &cc, &error);
     if (found != 0) {
         sender_print_note("load_error", name, error != NULL ? error : "configuration changed");
         free(error);

@@ -15,6 +15,7 @@
 
 #include <stddef.h>
 
+#include "datadog_agent_rtloader.h"
 #include "rtloader_types.h"
 
 #ifdef __cplusplus
@@ -51,6 +52,25 @@ DATADOG_AGENT_RTLOADER_API void rtloader_free_backends(rtloader_backend_info_t *
  * GIL:     none.
  */
 DATADOG_AGENT_RTLOADER_API const char *rtloader_python_library(void);
+
+/*
+ * A persistent cache writer that can report failure. Upstream's
+ * cb_write_persistent_cache_t returns nothing, so a write the host could not
+ * store was lost silently; with this callback set, datadog_agent.
+ * write_persistent_cache calls it instead of the upstream one and raises
+ * RuntimeError(<message>) in the check when it fails.
+ *
+ * The callback receives the key and the value (borrowed for the call) and
+ * returns NULL when the value is stored, else an error message that
+ * rtloader releases through the cgo_free callback (so allocate it as the
+ * other strings a host returns). It runs with the GIL released, like the
+ * upstream one. NULL unsets it (the upstream callback is used again).
+ * GIL: none; set it before init(), as the other callbacks.
+ */
+typedef char *(*rtloader_cb_write_persistent_cache_checked_t)(char *key, char *value);
+
+DATADOG_AGENT_RTLOADER_API void rtloader_set_write_persistent_cache_checked_cb(
+    rtloader_t *rt, rtloader_cb_write_persistent_cache_checked_t cb);
 
 #ifdef __cplusplus
 }

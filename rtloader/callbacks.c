@@ -7,6 +7,7 @@
  */
 #include "datadog_agent_rtloader.h"
 #include "loader.h"
+#include "rtloader_ext.h"
 
 #define RTL_CALLBACK_SETTER(setter, field, type)                                                  \
     DATADOG_AGENT_RTLOADER_API void setter(rtloader_t *rt, type cb)                               \
@@ -52,3 +53,5 @@ RTL_CALLBACK_SETTER(set_cgo_free_cb, cgo_free, cb_cgo_free_t)
 RTL_CALLBACK_SETTER(set_tags_cb, tags, cb_tags_t)
 RTL_CALLBACK_SETTER(set_get_connection_info_cb, get_connection_info, cb_get_connection_info_t)
 RTL_CALLBACK_SETTER(set_is_excluded_cb, is_excluded, cb_is_excluded_t)
+RTL_CALLBACK_SETTER(rtloader_set_write_persistent_cache_checked_cb, write_persistent_cache_checked,
+                    rtloader_cb_write_persistent_cache_checked_t)

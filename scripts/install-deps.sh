@@ -7,7 +7,7 @@ set -euo pipefail
 packages=(
   cmake make gcc clang libclang-rt-dev pkg-config
   python3-dev libpython3-dev python3-yaml
-  libcmocka-dev libyaml-dev libjansson-dev libmsgpack-dev libmicrohttpd-dev prometheus
+  libcmocka-dev libyaml-dev libjansson-dev libmsgpack-dev libmicrohttpd-dev prometheus nettle-dev
   golang-1.19-go
   valgrind
 )

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "strconv.h"
+#include "strview.h"
 #include "three.h"
 
 static PyObject *name_run;
@@ -123,7 +124,12 @@ char **three_get_checks_warnings(rtloader_t *rt, rtloader_pyobject_t *check)
             warnings = NULL;
             goto done;
         }
-        char *text = PyUnicode_Check(item) ? as_string(item) : NULL;
+        /* str or bytes, as upstream's as_string; bytes must be UTF-8 */
+        const char *view = NULL;
+        if (c_string_view(item, &view, NULL) < 0) {
+            PyErr_Clear();
+        }
+        char *text = view != NULL ? as_string(item) : NULL;
         if (text != NULL) {
             warnings[kept++] = text;
         }

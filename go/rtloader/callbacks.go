@@ -200,6 +200,20 @@ func goWritePersistentCache(key, value *C.char) {
 	}
 }
 
+// goWritePersistentCacheChecked is the rtloader_ext.h writer: the host's
+// error goes back to rtloader (released through cgo_free), which raises it
+// as RuntimeError in the check; it is logged too, as before.
+//
+//export goWritePersistentCacheChecked
+func goWritePersistentCacheChecked(key, value *C.char) (r *C.char) {
+	defer guardErr("WritePersistentCache", &r)
+	if err := currentHost().WritePersistentCache(goStr(key), goStr(value)); err != nil {
+		currentHost().Log(fmt.Sprintf("persistent cache: cannot write '%s': %v", goStr(key), err), LevelError)
+		return (*C.char)(TrackedCString(err.Error()))
+	}
+	return nil
+}
+
 //export goReadPersistentCache
 func goReadPersistentCache(key *C.char) (r *C.char) {
 	defer guard("ReadPersistentCache")

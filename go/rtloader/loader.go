@@ -6,6 +6,7 @@ package rtloader
 #include <dlfcn.h>
 #include <stdlib.h>
 #include "datadog_agent_rtloader.h"
+#include "rtloader_ext.h"
 #include "rtloader_mem.h"
 
 // Implemented in Go (callbacks.go).
@@ -16,6 +17,7 @@ extern void goSubmitHistogramBucket(char *, char *, long long, float, float, int
 extern void goSubmitEventPlatformEvent(char *, char *, int, char *);
 extern void goGetVersion(char **);
 extern void goGetConfig(char *, char **);
+extern char *goWritePersistentCacheChecked(char *, char *);
 extern void goHeaders(char **);
 extern void goGetHostname(char **);
 extern void goGetHostTags(char **);
@@ -57,6 +59,8 @@ static void rtloader_go_register(rtloader_t *rt)
     set_set_check_metadata_cb(rt, goSetCheckMetadata);
     set_set_external_tags_cb(rt, goSetExternalTags);
     set_write_persistent_cache_cb(rt, goWritePersistentCache);
+    // rtloader_ext.h: a failed write raises in the check (preferred when set)
+    rtloader_set_write_persistent_cache_checked_cb(rt, goWritePersistentCacheChecked);
     set_read_persistent_cache_cb(rt, goReadPersistentCache);
     set_obfuscate_sql_cb(rt, goObfuscateSQL);
     set_obfuscate_sql_exec_plan_cb(rt, goObfuscateSQLExecPlan);

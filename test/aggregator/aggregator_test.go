@@ -101,12 +101,13 @@ func TestSubmitMetricArgumentErrors(t *testing.T) {
 func TestSubmitMetricTags(t *testing.T) {
 	run(t, `
         aggregator.submit_metric(None, 'id', 0, 'm', 1.0, [], 'h')
-        aggregator.submit_metric(None, 'id', 0, 'm', 1.0, ['a', 1, None, b'b', 2.0, ['c'], 'd'], 'h')
+        aggregator.submit_metric(None, 'id', 0, 'm', 1.0, ['a', 1, None, b'b', 2.0, ['c'], b'\xff', bytearray(b'e'), 'd'], 'h')
         aggregator.submit_metric(None, 'id', 0, 'm', 1.0, ['nul\x00inside', 'ok', '\x00'], 'h')
         aggregator.submit_metric(None, 'id', 0, 'm', 1.0, ['\udc80', 'fine'], 'h')
         aggregator.submit_metric(None, 'id', 0, 'm', 1.0, type('L', (list,), {})(['sub']), 'h')
         aggregator.submit_metric(None, 'id', 0, 'm', 1.0, type('S', (), {'__len__': lambda s: 2, '__getitem__': lambda s, i: ['x', 'y'][i]})(), 'h')`)
-	want := [][]string{{}, {"a", "d"}, {"ok"}, {"fine"}, {"sub"}, {"x", "y"}}
+	// bytes are UTF-8 tags (upstream's as_string); bytes that are not UTF-8, and other types, are skipped
+	want := [][]string{{}, {"a", "b", "d"}, {"ok"}, {"fine"}, {"sub"}, {"x", "y"}}
 	if len(metrics) != len(want) {
 		t.Fatalf("%d calls, want %d", len(metrics), len(want))
 	}
@@ -195,7 +196,7 @@ func TestSubmitEvent(t *testing.T) {
 func TestSubmitEventMissingAndWrongValues(t *testing.T) {
 	run(t, `
         aggregator.submit_event(None, 'id', {})
-        aggregator.submit_event(None, 'id', {'msg_title': 1, 'msg_text': None, 'timestamp': 1.5, 'host': b'h',
+        aggregator.submit_event(None, 'id', {'msg_title': 1, 'msg_text': None, 'timestamp': 1.5, 'host': b'h\xff',
                                              'priority': 'a\x00b', 'alert_type': '\udc80', 'tags': []})
         aggregator.submit_event(None, 'id', {'timestamp': '12'})
         aggregator.submit_event(None, 'id', {'timestamp': 2**80})

@@ -19,6 +19,7 @@ foreach(unit tags event)
     ${RTL_BT_DIR}/test_builtins_${unit}.c
     ${RTL_BT_DIR}/builtins_test_support.c
     ${RTL_BT_THREE}/alloc.c
+    ${RTL_BT_THREE}/strview.c
     ${RTL_BT_THREE}/builtins/tags.c
     ${RTL_BT_THREE}/builtins/event.c)
   target_include_directories(${target} PRIVATE

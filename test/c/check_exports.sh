@@ -5,9 +5,10 @@
 #   front:   every API function of spec §1.2 except set_report_issue_cb and
 #            set_resolve_issue_cb, plus has_subinterpreter_support and
 #            get_interpreter_memory_usage (current upstream header), plus the rtloader_mem.h symbols, plus the
-#            three extensions declared in include/rtloader_ext.h
+#            four extensions declared in include/rtloader_ext.h
 #            (rtloader_list_backends, rtloader_free_backends,
-#            rtloader_python_library);
+#            rtloader_python_library,
+#            rtloader_set_write_persistent_cache_checked_cb);
 #   each backend (one per Python version): create, destroy, cgo_free.
 # Compared: the names of all defined dynamic symbols (`nm -D --defined-only`),
 # version suffixes (@...) stripped. Excluded, and only these:
@@ -39,7 +40,8 @@ set_get_connection_info_cb set_is_excluded_cb init_pymem_stats get_pymem_stats
 _malloc _free _enable_memory_tracker _get_tracked_malloc _get_tracked_free
 get_and_reset_memory_stats strdupe
 get_interpreter_memory_usage has_subinterpreter_support
-rtloader_list_backends rtloader_free_backends rtloader_python_library'
+rtloader_list_backends rtloader_free_backends rtloader_python_library
+rtloader_set_write_persistent_cache_checked_cb'
 
 expected_backend='create destroy cgo_free'
 
@@ -79,10 +81,10 @@ for backend in "$@"; do
     compare backend "$backend" "$expected_backend"
 done
 
-# Sanity of the list itself: 62 API functions + 7 rtloader_mem.h symbols + 3 extensions.
+# Sanity of the list itself: 62 API functions + 7 rtloader_mem.h symbols + 4 extensions.
 n=$(printf '%s\n' $expected_front | sort -u | wc -l)
-if [ "$n" -ne 72 ]; then
-    echo "internal error: the expected front list has $n names, not 72"
+if [ "$n" -ne 73 ]; then
+    echo "internal error: the expected front list has $n names, not 73"
     status=1
 fi
 exit $status

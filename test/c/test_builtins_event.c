@@ -83,7 +83,7 @@ static void event_wrong_types_become_null(void **state)
     struct event_build b;
 
     (void)state;
-    d = bt_eval("{'msg_title': 1, 'msg_text': None, 'priority': b'bytes', 'host': ['h'],"
+    d = bt_eval("{'msg_title': 1, 'msg_text': None, 'priority': bytearray(b'x'), 'host': ['h'],"
                 " 'alert_type': 2.5, 'aggregation_key': {}, 'source_type_name': 'ok',"
                 " 'event_type': ('t',)}");
     assert_int_equal(event_build(d, &b), 0);
@@ -95,6 +95,39 @@ static void event_wrong_types_become_null(void **state)
     assert_null(b.ev.aggregation_key);
     assert_string_equal(b.ev.source_type_name, "ok");
     assert_null(b.ev.event_type);
+    event_release(&b);
+    Py_DECREF(d);
+}
+
+/* Upstream's as_string takes bytes as UTF-8: every string field accepts them. */
+static void event_bytes_fields_as_utf8(void **state)
+{
+    PyObject *d;
+    struct event_build b;
+
+    (void)state;
+    d = bt_eval("{'msg_title': b'title', 'msg_text': 'caf\\u00e9'.encode(), 'priority': b'low',"
+                " 'host': b'h1', 'alert_type': b'info', 'aggregation_key': b'k',"
+                " 'source_type_name': b'src', 'event_type': b'et', 'tags': [b'a:1', 'b:2'],"
+                " 'timestamp': 1}");
+    assert_int_equal(event_build(d, &b), 0);
+    assert_string_equal(b.ev.title, "title");
+    assert_string_equal(b.ev.text, "caf\xc3\xa9");
+    assert_string_equal(b.ev.priority, "low");
+    assert_string_equal(b.ev.host, "h1");
+    assert_string_equal(b.ev.alert_type, "info");
+    assert_string_equal(b.ev.aggregation_key, "k");
+    assert_string_equal(b.ev.source_type_name, "src");
+    assert_string_equal(b.ev.event_type, "et");
+    assert_string_equal(b.ev.tags[0], "a:1");
+    assert_string_equal(b.ev.tags[1], "b:2");
+    assert_null(b.ev.tags[2]);
+    event_release(&b);
+    Py_DECREF(d);
+    /* not UTF-8: the field stays empty */
+    d = bt_eval("{'msg_title': b'\\xff'}");
+    assert_int_equal(event_build(d, &b), 0);
+    assert_null(b.ev.title);
     event_release(&b);
     Py_DECREF(d);
 }
@@ -213,6 +246,7 @@ int main(void)
         T(event_missing_keys),
         T(event_empty_tags),
         T(event_wrong_types_become_null),
+        T(event_bytes_fields_as_utf8),
         T(event_timestamp_not_int),
         T(event_tags_conversion_error),
         T(event_not_a_dict),

@@ -79,10 +79,30 @@ static void tags_empty_list_gives_null_only(void **state)
 
 static void tags_non_str_items_skipped(void **state)
 {
-    static const char *const want[] = {"a", "b", NULL};
+    static const char *const want[] = {"a", "x", "b", NULL};
 
     (void)state;
-    check_tags("['a', 1, None, b'x', 2.5, ['y'], 'b']", want, 1);
+    check_tags("['a', 1, None, b'x', 2.5, ['y'], bytearray(b'z'), 'b']", want, 1);
+}
+
+/* Upstream's as_string takes bytes as UTF-8: b"env:prod" is the tag env:prod. */
+static void tags_bytes_as_utf8(void **state)
+{
+    static const char *const want[] = {"env:prod", "role:db", "caf\xc3\xa9", NULL};
+
+    (void)state;
+    check_tags("[b'env:prod', 'role:db', 'caf\u00e9'.encode()]", want, 1);
+}
+
+/* Bytes that are not UTF-8 or hold a NUL are skipped, like undecodable str. */
+static void tags_bad_bytes_skipped(void **state)
+{
+    static const char *const want[] = {"ok", NULL};
+
+    (void)state;
+    check_tags("[b'\\xff', b'a\\x00b', b'\\xc0\\x80', b'\\xed\\xa0\\x80', b'\\xf4\\x90\\x80\\x80',"
+               " b'\\xe2\\x82', 'ok']",
+               want, 1);
 }
 
 static void tags_str_rejected(void **state)
@@ -227,6 +247,8 @@ int main(void)
         T(tags_tuple),
         T(tags_empty_list_gives_null_only),
         T(tags_non_str_items_skipped),
+        T(tags_bytes_as_utf8),
+        T(tags_bad_bytes_skipped),
         T(tags_str_rejected),
         T(tags_non_sequence_rejected),
         T(tags_len_failure),

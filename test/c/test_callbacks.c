@@ -13,6 +13,8 @@
 #include <string.h>
 
 #include "fake_host.h"
+#include "rtloader_ext.h"
+#include "rtloader_mem.h"
 #include "rtloader_backend.h"
 
 static struct rtl_callbacks *table(void)
@@ -250,6 +252,55 @@ static void callbacks_each_reached_from_python(void **state)
     }
 }
 
+/* rtloader_ext.h's checked writer: preferred when set, its error raised in Python. */
+static int checked_calls;
+
+static char *checked_writer(char *key, char *value)
+{
+    (void)value;
+    checked_calls++;
+    if (strcmp(key, "bad") != 0) {
+        return NULL;
+    }
+    char *error = _malloc(sizeof("disk full"));
+    if (error != NULL) {
+        memcpy(error, "disk full", sizeof("disk full"));
+    }
+    return error; /* released by rtloader through cgo_free (= _free here) */
+}
+
+static void callbacks_checked_cache_writer_raises(void **state)
+{
+    (void)state;
+    struct rtl_callbacks *cb = table();
+    rtloader_set_write_persistent_cache_checked_cb(NULL, checked_writer);
+    assert_null(cb->write_persistent_cache_checked);
+    rtloader_set_write_persistent_cache_checked_cb(rtl_test_rt, checked_writer);
+    assert_ptr_equal(cb->write_persistent_cache_checked, checked_writer);
+
+    checked_calls = 0;
+    int upstream_before = fake_host_count("write_persistent_cache");
+    rtloader_gilstate_t g = ensure_gil(rtl_test_rt);
+    rtl_assert_py("import datadog_agent\n"
+                  "datadog_agent.write_persistent_cache('good', 'v')\n"
+                  "try:\n"
+                  "    datadog_agent.write_persistent_cache('bad', 'v')\n"
+                  "    raise AssertionError('no exception')\n"
+                  "except RuntimeError as e:\n"
+                  "    assert str(e) == 'disk full', str(e)\n");
+    release_gil(rtl_test_rt, g);
+    assert_int_equal(checked_calls, 2);
+    assert_int_equal(fake_host_count("write_persistent_cache"), upstream_before);
+
+    /* unset: the upstream callback again, and nothing raises */
+    rtloader_set_write_persistent_cache_checked_cb(rtl_test_rt, NULL);
+    g = ensure_gil(rtl_test_rt);
+    rtl_assert_py("import datadog_agent\ndatadog_agent.write_persistent_cache('bad', 'v')\n");
+    release_gil(rtl_test_rt, g);
+    assert_int_equal(checked_calls, 2);
+    assert_int_equal(fake_host_count("write_persistent_cache"), upstream_before + 1);
+}
+
 static const struct CMUnitTest tests[] = {
     RTL_TEST_NOGIL(callbacks_every_setter_fills_its_slot),
     RTL_TEST_NOGIL(callbacks_setter_replaces_and_unsets),
@@ -257,6 +308,7 @@ static const struct CMUnitTest tests[] = {
     RTL_TEST_NOGIL(callbacks_cgo_free_calls_the_registered_function),
     RTL_TEST_NOGIL(callbacks_cgo_free_without_callback_does_nothing),
     RTL_TEST_NOGIL(callbacks_each_reached_from_python),
+    RTL_TEST_NOGIL(callbacks_checked_cache_writer_raises),
 };
 
 RTL_TEST_MAIN(tests, rtl_test_group_setup, rtl_test_group_teardown)

@@ -223,6 +223,10 @@ func TestSetExternalTags(t *testing.T) {
 	run(t, nil, `datadog_agent.set_external_tags([])`)
 	expectCalls(t)
 
+	// bytes are UTF-8 strings, as upstream's as_string (not UTF-8: skipped or refused)
+	run(t, nil, `datadog_agent.set_external_tags([(b'h\xc3\xb4st', {b'src': [b'a:1', 'b:2', b'\xff']})])`)
+	expectCalls(t, `set_external_tags("hôst", "src", ["a:1" "b:2"]) gil=1`)
+
 	run(t, nil, `datadog_agent.set_external_tags([('h', {'s': ['t%d' % i for i in range(10000)]})])`)
 	expectCalls(t, `set_external_tags("h", "s", ["t0" "t1" "...10000 tags..." "t9999"]) gil=1`)
 
@@ -232,6 +236,7 @@ func TestSetExternalTags(t *testing.T) {
 		{"str", `datadog_agent.set_external_tags('h')`, "TypeError: tags must be a list"},
 		{"not tuples", `datadog_agent.set_external_tags([['h', {}]])`, "TypeError: external host tags list must contain only tuples"},
 		{"hostname int", `datadog_agent.set_external_tags([(1, {})])`, "TypeError: hostname is not a valid string"},
+		{"hostname bytes not UTF-8", `datadog_agent.set_external_tags([(b'\xff', {'s': []})])`, "TypeError: hostname is not a valid string"},
 		{"hostname None", `datadog_agent.set_external_tags([(None, {'s': []})])`, "TypeError: hostname is not a valid string"},
 		{"hostname NUL", `datadog_agent.set_external_tags([('h\x00', {'s': []})])`, "TypeError: hostname is not a valid string"},
 		{"hostname surrogate", `datadog_agent.set_external_tags([('\udc80', {'s': []})])`, "TypeError: hostname is not a valid string"},

@@ -65,7 +65,7 @@ static void fuzz_check_config(void)
 {
     struct check_config cfg;
     char *error = NULL;
-    int rc = host_check_config_load(confd, "f", &cfg, &error);
+    int rc = host_check_config_load(confd, "f", false, &cfg, &error);
     FUZZ_CHECK(rc == 0 || rc == -1, "host_check_config_load returned %d", rc);
     FUZZ_CHECK(cfg.name != NULL && strcmp(cfg.name, "f") == 0, "check name not set");
     if (rc == 0) {

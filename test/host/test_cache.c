@@ -372,51 +372,199 @@ static void cache_value_over_limit(void **state)
     assert_all_freed();
 }
 
-static void cache_key_part_too_long(void **state)
+/* The only entry of dir whose name starts with `prefix`, into name; fails otherwise. */
+static void only_entry(const char *dir, char prefix, char *name, size_t size)
+{
+    char buf[4096];
+    assert_int_equal(list_dir(dir, buf, sizeof(buf)), 1);
+    assert_int_equal(buf[0], prefix);
+    assert_true(strlen(buf) < size);
+    memcpy(name, buf, strlen(buf) + 1);
+}
+
+/* Reads a whole file (at most size - 1 bytes) into buf; returns its length. */
+static size_t slurp(const char *path, char *buf, size_t size)
+{
+    FILE *fp = fopen(path, "rb");
+    assert_non_null(fp);
+    size_t n = fread(buf, 1, size - 1, fp);
+    fclose(fp);
+    buf[n] = '\0';
+    return n;
+}
+
+/*
+ * Any key round-trips: a part whose encoding would pass the 255-byte file
+ * name limit is named "~<sha256>" instead, and its file holds the whole key
+ * before the value. Names that fit keep the plain encoding.
+ */
+static void cache_long_keys_round_trip(void **state)
 {
     struct fixture *f = *state;
     char key[1024];
-    char *error = NULL;
+    char path[2048];
+    char content[2048];
 
-    /* 255 safe bytes encode to a 255-byte name: accepted, in either part. */
+    /* 255 safe bytes encode to a 255-byte name: the plain encoding, in either part. */
     memset(key, 'd', 255);
     key[255] = ':';
     memset(key + 256, 'f', 255);
     key[511] = '\0';
     write_ok(f->c, key, "fits");
     assert_reads(f->c, key, "fits");
+    snprintf(path, sizeof(path), "%s/%.255s/%.255s", f->cache_dir, key, key + 256);
+    assert_int_equal(access(path, F_OK), 0);
 
-    /* 256 bytes for the file part: refused on write and on read, naming the limit. */
+    /* 256 bytes for the file part: a digest name, the key stored and checked inside. */
     memset(key + 256, 'f', 256);
     key[512] = '\0';
-    assert_int_equal(host_cache_write(f->c, key, "v", &error), -1);
-    assert_non_null(strstr(error, "file name of 256 bytes, over the limit of 255 bytes"));
-    free(error);
-    error = NULL;
-    assert_null(host_cache_read(f->c, key, &error));
-    assert_non_null(strstr(error, "over the limit of 255 bytes"));
-    free(error);
-    error = NULL;
+    write_ok(f->c, key, "long file part");
+    assert_reads(f->c, key, "long file part");
+    key[511] = 'g'; /* same length, other key: no value */
+    assert_reads(f->c, key, "");
+    key[511] = 'f';
+    snprintf(path, sizeof(path), "%s/%.255s", f->cache_dir, key);
+    char buf[4096];
+    assert_int_equal(list_dir(path, buf, sizeof(buf)), 2); /* the 255-byte name and the digest */
+    assert_non_null(strstr(buf, "|~"));
+    snprintf(path + strlen(path), sizeof(path) - strlen(path), "/%s", strstr(buf, "|~") + 1);
+    assert_int_equal(strlen(strrchr(path, '/') + 1), 65);
+    size_t n = slurp(path, content, sizeof(content));
+    assert_int_equal(n, strlen(key) + 1 + strlen("long file part"));
+    assert_string_equal(content, key);
+    assert_string_equal(content + strlen(key) + 1, "long file part");
 
-    /* Top-level keys carry the 2-byte ".v" suffix: 253 bytes fit, 254 do not. */
-    memset(key, 't', 253);
+    /* Top-level keys carry the 2-byte ".v" suffix: 253 bytes are plain, 254 a digest. */
+    memset(key, 't', 254);
+    key[254] = '\0';
+    write_ok(f->c, key, "top digest");
+    assert_reads(f->c, key, "top digest");
     key[253] = '\0';
     write_ok(f->c, key, "top fits");
-    key[253] = 't';
-    key[254] = '\0';
-    assert_int_equal(host_cache_write(f->c, key, "v", &error), -1);
-    assert_non_null(strstr(error, "file name of 256 bytes"));
-    free(error);
-    error = NULL;
+    assert_reads(f->c, key, "top fits");
+    memset(key, 't', 254);
+    assert_reads(f->c, key, "top digest");
 
-    /* Non-ASCII bytes take 3 each: 86 of them (258 bytes encoded) are too many for a directory. */
+    /* Non-ASCII bytes take 3 each: 86 of them (258 bytes encoded) make a digest directory. */
     for (int i = 0; i < 86; i++) {
         key[i] = (char)0xe9;
     }
     strcpy(key + 86, ":k");
-    assert_int_equal(host_cache_write(f->c, key, "v", &error), -1);
-    assert_non_null(strstr(error, "file name of 258 bytes, over the limit of 255 bytes"));
+    write_ok(f->c, key, "long dir part");
+    assert_reads(f->c, key, "long dir part");
+    key[0] = (char)0xe8;
+    assert_reads(f->c, key, "");
+    assert_all_freed();
+}
+
+/* The case: an AgentCheck key "<check_id>_<name>" holding a 189-character URL. */
+static void cache_url_key_round_trip(void **state)
+{
+    struct fixture *f = *state;
+    char url[256];
+    char key[512];
+    char other[512];
+
+    strcpy(url, "https://metrics.example.com:8443/api/v1/query?match[]=up&service=orders");
+    while (strlen(url) < 189) {
+        strcat(url, "&x=1");
+    }
+    url[189] = '\0';
+    assert_int_equal(strlen(url), 189);
+    snprintf(key, sizeof(key), "openmetrics:0123456789abcdef_last_scrape_%s", url);
+    snprintf(other, sizeof(other), "openmetrics:0123456789abcdef_last_scrape_%s/", url);
+    write_ok(f->c, key, "1700000000");
+    write_ok(f->c, other, "other");
+    assert_reads(f->c, key, "1700000000");
+    assert_reads(f->c, other, "other");
+    write_ok(f->c, key, "1700000015");
+    assert_reads(f->c, key, "1700000015");
+    assert_reads(f->c, other, "other");
+    assert_all_freed();
+}
+
+/*
+ * Two keys whose digest names were the same (simulated by renaming one's
+ * file over the other's name): neither reads the other's value, and a write
+ * refuses to replace a file that holds another key.
+ */
+static void cache_digest_collision_detected(void **state)
+{
+    struct fixture *f = *state;
+    char a[400], b[400];
+    char dir[256], name_a[128], name_b[128], path_a[512], path_b[512];
+    char *error = NULL;
+
+    memset(a, 'a', 300);
+    a[300] = '\0';
+    memset(b, 'b', 300);
+    b[300] = '\0';
+    write_ok(f->c, a, "value of a");
+    snprintf(dir, sizeof(dir), "%s", f->cache_dir);
+    only_entry(dir, '~', name_a, sizeof(name_a));
+    snprintf(path_a, sizeof(path_a), "%s/%s", dir, name_a);
+    write_ok(f->c, b, "value of b");
+    unlink(path_a); /* leaves b's file alone */
+    only_entry(dir, '~', name_b, sizeof(name_b));
+    snprintf(path_b, sizeof(path_b), "%s/%s", dir, name_b);
+    /* b's file under a's name */
+    assert_int_equal(rename(path_b, path_a), 0);
+    assert_reads(f->c, a, "");
+    assert_int_equal(host_cache_write(f->c, a, "new a", &error), -1);
+    assert_non_null(strstr(error, "belongs to another key"));
     free(error);
+    char content[1024];
+    slurp(path_a, content, sizeof(content));
+    assert_string_equal(content, b); /* untouched */
+    assert_all_freed();
+}
+
+/* Files laid out by the plain encoding (written by earlier versions) read as before. */
+static void cache_existing_entries_stay_readable(void **state)
+{
+    struct fixture *f = *state;
+    char path[512];
+    FILE *fp;
+
+    snprintf(path, sizeof(path), "%s/mycheck", f->cache_dir);
+    assert_int_equal(mkdir(path, 0700), 0);
+    snprintf(path, sizeof(path), "%s/mycheck/some%%2Ekey", f->cache_dir);
+    fp = fopen(path, "w");
+    assert_non_null(fp);
+    fputs("written before", fp);
+    fclose(fp);
+    snprintf(path, sizeof(path), "%s/toplevel.v", f->cache_dir);
+    fp = fopen(path, "w");
+    assert_non_null(fp);
+    fputs("top before", fp);
+    fclose(fp);
+    assert_reads(f->c, "mycheck:some.key", "written before");
+    assert_reads(f->c, "toplevel", "top before");
+    write_ok(f->c, "mycheck:some.key", "after");
+    snprintf(path, sizeof(path), "%s/mycheck/some%%2Ekey", f->cache_dir);
+    char content[64];
+    slurp(path, content, sizeof(content));
+    assert_string_equal(content, "after"); /* same file, same raw format */
+    assert_all_freed();
+}
+
+/* The value limit applies to the value of a digest-named key, not to its stored key. */
+static void cache_long_key_value_limit(void **state)
+{
+    struct fixture *f = *state;
+    char *error = NULL;
+    char key[400];
+    struct host_cache *small = host_cache_open(f->run, 8, &error);
+
+    assert_non_null(small);
+    memset(key, 'k', 300);
+    key[300] = '\0';
+    write_ok(small, key, "12345678");
+    assert_reads(small, key, "12345678");
+    assert_int_equal(host_cache_write(small, key, "123456789", &error), -1);
+    assert_non_null(strstr(error, "exceeds the persistent cache limit of 8 bytes"));
+    free(error);
+    host_cache_close(small);
     assert_all_freed();
 }
 
@@ -800,7 +948,11 @@ int main(void)
         T(cache_non_ascii_keys),
         T(cache_one_mib_value),
         T(cache_value_over_limit),
-        T(cache_key_part_too_long),
+        T(cache_long_keys_round_trip),
+        T(cache_url_key_round_trip),
+        T(cache_digest_collision_detected),
+        T(cache_existing_entries_stay_readable),
+        T(cache_long_key_value_limit),
         T(cache_null_arguments),
         T(cache_file_modes),
         T(cache_kill_during_write_keeps_old_value),

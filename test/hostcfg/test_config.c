@@ -448,7 +448,7 @@ static void assert_check_config_error(const char *name, const char *file_rel, in
     char *file = path_of(file_rel);
     struct check_config cc;
     char *error = NULL;
-    int rc = host_check_config_load(confd, name, &cc, &error);
+    int rc = host_check_config_load(confd, name, false, &cc, &error);
     if (rc != -1 || error == NULL) {
         fail_msg("loading check %s: rc %d, want -1 with an error at %s:%d containing '%s'", name, rc,
                  file_rel, line, expected);
@@ -468,7 +468,7 @@ static void load_check_ok(const char *name, struct check_config *cc)
 {
     char *confd = path_of("conf.d");
     char *error = NULL;
-    int rc = host_check_config_load(confd, name, cc, &error);
+    int rc = host_check_config_load(confd, name, false, cc, &error);
     if (rc != 0) {
         fail_msg("loading check %s: rc %d: %s", name, rc, error != NULL ? error : "(no error)");
     }
@@ -535,17 +535,134 @@ static void confd_no_configuration(void **state)
     mkdir(confd, 0755);
     struct check_config cc;
     char *error = NULL;
-    assert_int_equal(host_check_config_load(confd, "absent", &cc, &error), 1);
+    assert_int_equal(host_check_config_load(confd, "absent", false, &cc, &error), 1);
     assert_null(error);
     assert_int_equal(cc.count, 0);
     host_check_config_free(&cc);
     /* an empty <name>.d directory is no configuration either */
     char *dir = path_of("conf.d/empty.d");
     mkdir(dir, 0755);
-    assert_int_equal(host_check_config_load(confd, "empty", &cc, &error), 1);
+    assert_int_equal(host_check_config_load(confd, "empty", false, &cc, &error), 1);
     host_check_config_free(&cc);
     free(dir);
     free(confd);
+}
+
+/* keep-going (rtloader run): every kind of bad file is skipped whole with its
+ * file and line; the good files of the same check still load. */
+static void confd_keep_going_skips_bad_files(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *rel, *content;
+        int line;
+        const char *expected;
+    } bad[] = {
+        {"conf.d/k.d/1-yaml.yaml", "instances:\n  - {a: 1\n  - {}\n", 0, ""},
+        {"conf.d/k.d/2-list.yaml", "- a\n- b\n", 1, "expected a map"},
+        {"conf.d/k.d/3-noinst.yaml", "init_config: {}\n", 1, "missing key 'instances'"},
+        {"conf.d/k.d/4-instmap.yaml", "instances: {a: 1}\n", 1, "'instances' must be a list"},
+        {"conf.d/k.d/5-second.yaml", "instances:\n  - {kept: no}\n  - 3\n", 3, "instance 2 must be a map"},
+        {"conf.d/k.d/6-mci.yaml", "instances:\n  - {ok: 1}\n  - min_collection_interval: soon\n", 3,
+         "'min_collection_interval' must be a positive number"},
+        {"conf.d/k.d/7-init.yaml", "init_config: [1]\ninstances:\n  - {}\n", 1, "'init_config' must be a map"},
+    };
+    size_t nbad = sizeof(bad) / sizeof(bad[0]);
+    for (size_t i = 0; i < nbad; i++) {
+        free(write_file(bad[i].rel, bad[i].content));
+    }
+    free(write_file("conf.d/k.d/0-good.yaml", "instances:\n  - {good: 1}\n  - {good: 2}\n"));
+    free(write_file("conf.d/k.yaml", "instances:\n  - {good: 3}\n"));
+    char *confd = path_of("conf.d");
+    struct check_config cc;
+    char *error = NULL;
+    assert_int_equal(host_check_config_load(confd, "k", true, &cc, &error), 0);
+    assert_null(error);
+    assert_int_equal(cc.count, 3);
+    assert_string_equal(cc.instances[0].json, "{\"good\": 1}");
+    assert_string_equal(cc.instances[1].json, "{\"good\": 2}");
+    assert_string_equal(cc.instances[2].json, "{\"good\": 3}");
+    assert_int_equal(cc.file_error_count, nbad);
+    for (size_t i = 0; i < nbad; i++) {
+        char *file = path_of(bad[i].rel);
+        char prefix[PATH_MAX + 32];
+        if (bad[i].line > 0) {
+            snprintf(prefix, sizeof(prefix), "%s:%d: ", file, bad[i].line);
+        } else {
+            snprintf(prefix, sizeof(prefix), "%s:", file);
+        }
+        if (strncmp(cc.file_errors[i], prefix, strlen(prefix)) != 0
+            || strstr(cc.file_errors[i], bad[i].expected) == NULL) {
+            fail_msg("file error %zu '%s': want '%s...%s'", i, cc.file_errors[i], prefix,
+                     bad[i].expected);
+        }
+        free(file);
+    }
+    assert_null(cc.file_errors[nbad]);
+    host_check_config_free(&cc);
+
+    /* without keep-going the first bad file fails the load, as `check` needs */
+    assert_int_equal(host_check_config_load(confd, "k", false, &cc, &error), -1);
+    assert_non_null(error);
+    assert_non_null(strstr(error, "1-yaml.yaml:"));
+    free(error);
+    host_check_config_free(&cc);
+    free(confd);
+}
+
+/* An unreadable file or <name>.d directory is an error naming it, not "no configuration". */
+static void confd_keep_going_unreadable(void **state)
+{
+    (void)state;
+    /* a directory where a file is expected: unreadable for root too */
+    char *confd0 = path_of("conf.d");
+    char *isdir = path_of("conf.d/w.d/conf.yaml");
+    free(write_file("conf.d/w.d/conf.yaml/x", ""));
+    free(write_file("conf.d/w.d/good.yaml", "instances:\n  - {}\n"));
+    struct check_config cw;
+    char *werror = NULL;
+    assert_int_equal(host_check_config_load(confd0, "w", true, &cw, &werror), 0);
+    assert_int_equal(cw.count, 1);
+    assert_int_equal(cw.file_error_count, 1);
+    assert_non_null(strstr(cw.file_errors[0], isdir));
+    host_check_config_free(&cw);
+    free(isdir);
+    free(confd0);
+
+    char *file = write_file("conf.d/u.d/conf.yaml", "instances:\n  - {}\n");
+    char *dir = path_of("conf.d/u.d");
+    char *single = write_file("conf.d/v.yaml", "instances:\n  - {}\n");
+    chmod(single, 0);
+    chmod(dir, 0);
+    if (access(single, R_OK) == 0) {
+        chmod(dir, 0755);
+        printf("# skipped: running as a user who reads mode-0 files (root): no unreadable file to test\n");
+        free(file);
+        free(dir);
+        free(single);
+        return;
+    }
+    char *confd = path_of("conf.d");
+    struct check_config cc;
+    char *error = NULL;
+    assert_int_equal(host_check_config_load(confd, "u", true, &cc, &error), 0);
+    assert_int_equal(cc.count, 0);
+    assert_int_equal(cc.file_error_count, 1);
+    assert_non_null(strstr(cc.file_errors[0], dir));
+    host_check_config_free(&cc);
+    assert_int_equal(host_check_config_load(confd, "u", false, &cc, &error), -1);
+    assert_non_null(strstr(error, dir));
+    free(error);
+    host_check_config_free(&cc);
+    assert_int_equal(host_check_config_load(confd, "v", true, &cc, &error), 0);
+    assert_int_equal(cc.file_error_count, 1);
+    assert_non_null(strstr(cc.file_errors[0], single));
+    host_check_config_free(&cc);
+    chmod(dir, 0755);
+    free(confd);
+    free(file);
+    free(dir);
+    free(single);
 }
 
 static void confd_instances_missing(void **state)
@@ -1112,6 +1229,8 @@ int main(void)
         T(confd_instances_and_defaults),
         T(confd_init_config_absent_or_null),
         T(confd_no_configuration),
+        T(confd_keep_going_skips_bad_files),
+        T(confd_keep_going_unreadable),
         T(confd_instances_missing),
         T(confd_instances_not_a_list),
         T(confd_instance_not_a_map),

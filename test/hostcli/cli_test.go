@@ -121,10 +121,12 @@ func TestConfigErrors(t *testing.T) {
 			if c.datadog != "" && home != "" {
 				shift = 1
 			}
-			for _, cmd := range [][]string{
-				{"check", "broken_check", "-c", tr.confd, "--config", tr.config},
-				{"run", "-c", tr.config, "--confd", tr.confd},
-			} {
+			cmds := [][]string{{"check", "broken_check", "--confd", tr.confd, "-c", tr.config}}
+			if c.conf == "" {
+				// a bad conf.d file does not stop `run` (TestRunSkipsBadFiles); a bad datadog.yaml does
+				cmds = append(cmds, []string{"run", "-c", tr.config, "--confd", tr.confd})
+			}
+			for _, cmd := range cmds {
 				r := run(t, tr.dir, cmd...)
 				wantCode(t, r, 3)
 				for _, w := range c.want {
@@ -152,7 +154,7 @@ func shiftLine(pattern string, n int) string {
 func TestConfigFileMissing(t *testing.T) {
 	tr := newTree(t, true)
 	missing := filepath.Join(tr.dir, "absent.yaml")
-	r := run(t, tr.dir, "check", "working_check", "-c", tr.confd, "--config", missing)
+	r := run(t, tr.dir, "check", "working_check", "--confd", tr.confd, "--config", missing)
 	wantCode(t, r, 3)
 	wantContains(t, "stderr", r.stderr, missing)
 }

@@ -218,10 +218,10 @@ func run(t *testing.T, dir string, args ...string) result {
 	return r
 }
 
-// check runs `rtloader check <name> -c <confd> --config <datadog.yaml> --format json [extra...]`.
+// check runs `rtloader check <name> --confd <confd> -c <datadog.yaml> --format json [extra...]`.
 func (tr *tree) check(name string, extra ...string) result {
 	tr.t.Helper()
-	args := append([]string{"check", name, "-c", tr.confd, "--config", tr.config, "--format", "json"}, extra...)
+	args := append([]string{"check", name, "--confd", tr.confd, "-c", tr.config, "--format", "json"}, extra...)
 	return run(tr.t, tr.dir, args...)
 }
 

@@ -47,8 +47,8 @@ func TestGetChecksWarningsSkipsNonStrings(t *testing.T) {
 	if null {
 		t.Fatalf("get_checks_warnings = NULL: %q", helpers.FetchError())
 	}
-	// Non-str elements are skipped; the array is not truncated at them.
-	if want := []string{"first warning", "second warning", "third warning"}; !reflect.DeepEqual(warnings, want) {
+	// Elements neither str nor UTF-8 bytes are skipped; the array is not truncated at them.
+	if want := []string{"first warning", "second warning", "bytes", "third warning"}; !reflect.DeepEqual(warnings, want) {
 		t.Errorf("warnings = %q, want %q", warnings, want)
 	}
 	helpers.AssertNoError(t)

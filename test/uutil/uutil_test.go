@@ -64,6 +64,12 @@ func TestGetSubprocessOutputEnv(t *testing.T) {
 	}
 }
 
+// As upstream's as_string: bytes are UTF-8 strings, in the command and in env.
+func TestGetSubprocessOutputBytes(t *testing.T) {
+	run(t, Reply{Stdout: str("o")}, `_util.get_subprocess_output([b'ls', 'f\u00efle'.encode()], env={b'A': b'1', 'B': b'2'})`)
+	expectCalls(t, Call{Argv: []string{"ls", "fïle"}, Env: []string{"A=1", "B=2"}})
+}
+
 func TestGetSubprocessOutputLongCommand(t *testing.T) {
 	run(t, Reply{Stdout: str("o")}, `_util.get_subprocess_output(['arg%d' % i for i in range(10000)])`)
 	c := recorded()
@@ -112,7 +118,9 @@ func TestArgumentErrors(t *testing.T) {
 		{"command None", `_util.get_subprocess_output(None)`, "TypeError: command args is not a list"},
 		{"command empty", `_util.get_subprocess_output([])`, "TypeError: invalid command: empty list"},
 		{"command int item", `_util.get_subprocess_output(['ls', 1])`, "TypeError: command argument must be valid strings"},
-		{"command bytes item", `_util.get_subprocess_output([b'ls'])`, "TypeError: command argument must be valid strings"},
+		{"command bytes item not UTF-8", `_util.get_subprocess_output([b'l\xffs'])`, "TypeError: command argument must be valid strings"},
+		{"command bytearray item", `_util.get_subprocess_output([bytearray(b'ls')])`, "TypeError: command argument must be valid strings"},
+		{"env bytes key not UTF-8", `_util.get_subprocess_output(['ls'], env={b'\xff': 'v'})`, "TypeError: env key is not a string"},
 		{"command NUL item", `_util.get_subprocess_output(['l\x00s'])`, "TypeError: command argument must be valid strings"},
 		{"command surrogate", `_util.get_subprocess_output(['\udc80'])`, "TypeError: command argument must be valid strings"},
 		{"env list", `_util.get_subprocess_output(['ls'], env=['A=1'])`, "TypeError: env is not a dict"},

@@ -20,6 +20,7 @@
 
 #include "builtins.h"
 #include "callbacks.h"
+#include "strview.h"
 
 struct uutil_state {
     PyObject *empty_error; /* strong ref: _util.SubprocessOutputEmptyError */
@@ -30,20 +31,16 @@ static struct uutil_state *uutil_state(PyObject *module)
     return (struct uutil_state *)PyModule_GetState(module);
 }
 
-/* Borrowed UTF-8 of a str that is a valid C string (no NUL), or NULL with no error pending. */
+/* Borrowed UTF-8 of a str (or UTF-8 bytes, as upstream's as_string) that is a valid C
+ * string (no NUL), or NULL with no error pending. */
 static const char *uutil_c_string(PyObject *obj, Py_ssize_t *len)
 {
-    const char *s;
-
-    if (!PyUnicode_Check(obj)) {
-        return NULL;
-    }
-    s = PyUnicode_AsUTF8AndSize(obj, len);
-    if (s == NULL) {
+    const char *s = NULL;
+    if (c_string_view(obj, &s, len) < 0) {
         PyErr_Clear();
         return NULL;
     }
-    return memchr(s, '\0', (size_t)*len) == NULL ? s : NULL;
+    return s;
 }
 
 /*

@@ -19,6 +19,7 @@
 #include "headers.h"
 #include "hoststr.h"
 #include "strconv.h"
+#include "strview.h"
 #include "tags.h"
 
 /* Shared body of the four "out: string" getters: str, or None for NULL / no callback. */
@@ -155,24 +156,18 @@ static PyObject *datadog_agent_set_check_metadata(PyObject *self, PyObject *args
 }
 
 /*
- * A str usable as a C string: encodable and without embedded NUL (which
- * would truncate it silently). Returns a pointer borrowed from `obj`, or
- * NULL with no Python error pending.
+ * A str (or UTF-8 bytes, as upstream's as_string) usable as a C string:
+ * encodable and without embedded NUL (which would truncate it silently).
+ * Returns a pointer borrowed from `obj`, or NULL with no Python error pending.
  */
 static const char *datadog_agent_c_string(PyObject *obj /* borrowed, may be NULL */)
 {
-    Py_ssize_t len = 0;
-    const char *s;
-
-    if (obj == NULL || !PyUnicode_Check(obj)) {
-        return NULL;
-    }
-    s = PyUnicode_AsUTF8AndSize(obj, &len);
-    if (s == NULL) {
+    const char *s = NULL;
+    if (c_string_view(obj, &s, NULL) < 0) {
         PyErr_Clear();
         return NULL;
     }
-    return memchr(s, '\0', (size_t)len) == NULL ? s : NULL;
+    return s;
 }
 
 /*
@@ -253,18 +248,32 @@ static PyObject *datadog_agent_set_external_tags(PyObject *self, PyObject *args)
 static PyObject *datadog_agent_write_persistent_cache(PyObject *self, PyObject *args)
 {
     cb_write_persistent_cache_t cb = three_callbacks.write_persistent_cache;
+    rtloader_cb_write_persistent_cache_checked_t checked
+        = three_callbacks.write_persistent_cache_checked;
     const char *key = NULL, *value = NULL; /* borrowed: args keeps them alive unlocked */
+    char *error = NULL;                    /* host-owned */
 
     (void)self;
-    if (cb == NULL) {
+    if (cb == NULL && checked == NULL) {
         Py_RETURN_NONE;
     }
     if (!PyArg_ParseTuple(args, "ss", &key, &value)) {
         return NULL;
     }
     Py_BEGIN_ALLOW_THREADS
-    cb((char *)key, (char *)value); /* may write to disk */
+    /* may write to disk */
+    if (checked != NULL) {
+        error = checked((char *)key, (char *)value);
+    } else {
+        cb((char *)key, (char *)value);
+    }
     Py_END_ALLOW_THREADS
+    if (error != NULL) {
+        /* the host's own rtloader_ext.h callback: a failed write raises in the check */
+        PyErr_SetString(PyExc_RuntimeError, error);
+        cgo_free(error);
+        return NULL;
+    }
     Py_RETURN_NONE;
 }
 

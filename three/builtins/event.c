@@ -4,6 +4,7 @@
  * GIL: every function here expects the caller to hold it.
  */
 #include "event.h"
+#include "strview.h"
 
 #include <stddef.h>
 #include <string.h>
@@ -55,21 +56,13 @@ static long event_timestamp(PyObject *dict)
     return ts;
 }
 
-/* Returns the borrowed UTF-8 of a str value, or NULL (and clears errors) to leave the field empty. */
+/* The borrowed UTF-8 of a str (or UTF-8 bytes, as upstream's as_string) value, or NULL
+ * (no error pending) to leave the field empty. */
 static const char *event_string(PyObject *v)
 {
-    Py_ssize_t len = 0;
-    const char *s;
-
-    if (v == NULL || !PyUnicode_Check(v)) {
-        return NULL;
-    }
-    s = PyUnicode_AsUTF8AndSize(v, &len);
-    if (s == NULL) {
+    const char *s = NULL;
+    if (c_string_view(v, &s, NULL) < 0) {
         PyErr_Clear();
-        return NULL;
-    }
-    if (memchr(s, '\0', (size_t)len) != NULL) {
         return NULL;
     }
     return s;

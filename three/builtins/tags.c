@@ -5,61 +5,10 @@
  */
 #include "tags.h"
 
+#include "strview.h"
+
 #include <stdint.h>
 #include <string.h>
-
-/* memchr is a libc call through the PLT; tags are short, a loop is cheaper. */
-static inline int tag_has_nul(const char *s, Py_ssize_t len)
-{
-    Py_ssize_t i;
-
-    if (len > 32) {
-        return memchr(s, '\0', (size_t)len) != NULL;
-    }
-    for (i = 0; i < len; i++) {
-        if (s[i] == '\0') {
-            return 1;
-        }
-    }
-    return 0;
-}
-
-/*
- * Sets *out to the item's UTF-8 bytes, or to NULL when the item must be
- * skipped (not str, not encodable, embedded NUL: the host reads a C string
- * and would see a truncated tag). Returns -1 only for a real failure
- * (memory), which is propagated rather than hidden.
- */
-static inline int tag_utf8(PyObject *item /* borrowed */, const char **out)
-{
-    Py_ssize_t len = 0;
-    const char *s;
-
-    *out = NULL;
-    if (!PyUnicode_Check(item)) {
-        return 0;
-    }
-    if (PyUnicode_IS_COMPACT_ASCII(item)) {
-        /* The common case: ASCII data is its own UTF-8, no call needed. */
-        s = (const char *)PyUnicode_DATA(item);
-        len = PyUnicode_GET_LENGTH(item);
-    } else {
-        /* Cached in the object after the first call; the pointer lives as long as it. */
-        s = PyUnicode_AsUTF8AndSize(item, &len);
-        if (s == NULL) {
-            if (PyErr_ExceptionMatches(PyExc_UnicodeEncodeError)) {
-                PyErr_Clear(); /* lone surrogate: "undecodable", skipped */
-                return 0;
-            }
-            return -1;
-        }
-    }
-    if (tag_has_nul(s, len)) {
-        return 0;
-    }
-    *out = s;
-    return 0;
-}
 
 int tags_convert(PyObject *obj, struct tags *t)
 {
@@ -114,7 +63,8 @@ int tags_convert(PyObject *obj, struct tags *t)
     for (i = 0; i < n; i++) {
         const char *s;
 
-        if (tag_utf8(items[i], &s) < 0) {
+        /* str, or bytes as UTF-8 (as upstream's as_string); anything else is skipped */
+        if (c_string_view(items[i], &s, NULL) < 0) {
             if (array != t->stack) {
                 three_free(array);
             }

@@ -116,8 +116,14 @@ func (h *host) HostTags() (string, bool) {
 	}
 	return `{"system": [` + strings.Join(quoted, ", ") + `], "google cloud platform": []}`, true
 }
-func (h *host) Config(key string) (string, bool) { return hostc.Lookup(h.cfg.JSON, key, true) }
 
+// Config answers the user's value, else the Agent's default, as the C host does.
+func (h *host) Config(key string) (string, bool) {
+	if v, ok := hostc.Lookup(h.cfg.JSON, key, true); ok && v != "null" {
+		return v, true
+	}
+	return hostc.AgentDefault(key)
+}
 // The obfuscators are the C host's (host/obfuscate), compiled in by hostc.
 func (h *host) ObfuscateSQL(query, options string) (string, error) {
 	return hostc.ObfuscateSQL(query, options)

@@ -2,7 +2,7 @@
 // package rtloader, like the C host's `rtloader check`, and prints the same
 // table (or JSON lines):
 //
-//	rtloader-go check [name ...] [-c confd] [--config datadog.yaml]
+//	rtloader-go check [name ...] [--confd DIR] [-c datadog.yaml]
 //	            [--format table|json] [--times N] [--interval S] [--python-home DIR]
 //
 // Without a name it runs every check configured under conf.d. Exit codes
@@ -31,8 +31,8 @@ Loads conf.d/<name>.d/*.yaml (and conf.d/<name>.yaml) and runs each instance
 through the Go package rtloader, printing what the C host's 'rtloader check'
 prints. Without a name, every check configured under conf.d runs.
 
-  -c, --confd DIR        the conf.d directory (default: confd_path of the config, or ./conf.d)
-      --config FILE      a datadog.yaml (hostname, run_path, python_home, tags, ...)
+  -c, --config FILE      the datadog.yaml (hostname, run_path, python_home, tags, ...)
+      --confd DIR        the conf.d directory (default: confd_path of the config, or ./conf.d)
       --times N          run every instance N times (default 1)
       --interval S       seconds between two runs (default 1 with --times > 1)
       --format F         table (default) or json
@@ -73,9 +73,9 @@ func parse(args []string) (*options, error) {
 		}
 		var err error
 		switch a {
-		case "-c", "--confd":
+		case "--confd": // -c is the configuration file, as in the C host and the Agent's CLI
 			o.confd, err = value()
-		case "--config":
+		case "-c", "--config":
 			o.config, err = value()
 		case "--python-home":
 			o.pythonHome, err = value()

@@ -130,11 +130,11 @@ func compare(t *testing.T, confd string, liveValues bool) {
 			continue
 		}
 		list = append(list, name)
-		out, code := runC(t, "check", name, "-c", confd, "--config", cCfg, "--format", "json")
+		out, code := runC(t, "check", name, "--confd", confd, "--config", cCfg, "--format", "json")
 		cOut.WriteString(out)
 		cFailed = cFailed || code != 0
 	}
-	goOut, goCode := runGo(t, append([]string{"check"}, append(list, "-c", confd, "--config", goCfg, "--format", "json")...)...)
+	goOut, goCode := runGo(t, append([]string{"check"}, append(list, "--confd", confd, "--config", goCfg, "--format", "json")...)...)
 	want, got := normalize(cOut.String(), liveValues), normalize(goOut, liveValues)
 	for _, line := range strings.Split(strings.TrimSpace(got), "\n") {
 		if !json.Valid([]byte(line)) {
@@ -177,8 +177,8 @@ func TestTableMatchesTheCHost(t *testing.T) {
 	dir := t.TempDir()
 	cfg := writeConfig(t, dir, "cmp-host", filepath.Join(dir, "run"))
 	confd := "../../../test/hostcli/testdata/conf.d"
-	cOut, _ := runC(t, "check", "multi_check", "-c", confd, "--config", cfg)
-	goOut, _ := runGo(t, "check", "multi_check", "-c", confd, "--config", cfg)
+	cOut, _ := runC(t, "check", "multi_check", "--confd", confd, "--config", cfg)
+	goOut, _ := runGo(t, "check", "multi_check", "--confd", confd, "--config", cfg)
 	ms := regexp.MustCompile(`in [0-9.]+ ms`)
 	if a, b := ms.ReplaceAllString(cOut, "in 0 ms"), ms.ReplaceAllString(goOut, "in 0 ms"); a != b || !strings.Contains(a, "=== multi_check [") {
 		t.Errorf("tables differ\n--- C\n%s--- Go\n%s", a, b)
@@ -202,7 +202,7 @@ func TestCacheSharedWithTheCHost(t *testing.T) {
 		}
 		return m
 	}
-	args := []string{"check", "gohost_share", "-c", "testdata/conf.d", "--format", "json", "--config"}
+	args := []string{"check", "gohost_share", "--confd", "testdata/conf.d", "--format", "json", "--config"}
 	first, _ := runC(t, append(args, cCfg)...)
 	second, _ := runGo(t, append(args, goCfg)...)
 	third, _ := runC(t, append(args, cCfg)...)

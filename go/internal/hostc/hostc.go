@@ -9,8 +9,9 @@ package hostc
 
 /*
 #cgo CFLAGS: -std=gnu11 -D_GNU_SOURCE -I${SRCDIR}/../../../include -I${SRCDIR}/../../../host
-#cgo LDFLAGS: -lyaml
+#cgo LDFLAGS: -lyaml -lnettle
 #include <stdlib.h>
+#include "agent_defaults.h"
 #include "cache.h"
 #include "config.h"
 #include "rtloader_mem.h"
@@ -97,7 +98,7 @@ func CheckConfig(confd, name string) (instances []Instance, found bool, err erro
 	defer C.free(unsafe.Pointer(cName))
 	var cc C.struct_check_config
 	var cErr *C.char
-	rc := C.host_check_config_load(cConfd, cName, &cc, &cErr)
+	rc := C.host_check_config_load(cConfd, cName, false, &cc, &cErr)
 	defer C.host_check_config_free(&cc)
 	if rc < 0 {
 		return nil, false, takeError(cErr, "out of memory")
@@ -264,6 +265,24 @@ func Lookup(doc, key string, dotted bool) (string, bool) {
 	} else {
 		v = C.value_get(root, cKey)
 	}
+	if v == nil {
+		return "", false
+	}
+	j := C.value_to_json(v)
+	if j == nil {
+		return "", false
+	}
+	defer C.free(unsafe.Pointer(j))
+	return C.GoString(j), true
+}
+
+// AgentDefault returns the JSON of the Agent's default for a (dotted)
+// datadog.yaml key (host/agent_defaults.c, docs/host.md); ok is false when
+// the Agent has none.
+func AgentDefault(key string) (string, bool) {
+	cKey := C.CString(key)
+	defer C.free(unsafe.Pointer(cKey))
+	v := C.host_agent_default(cKey)
 	if v == nil {
 		return "", false
 	}

@@ -18,36 +18,76 @@ except ImportError:  # imported outside an rtloader host (e.g. for linting)
 
 __all__ = ["AgentCheck"]
 
-_LEVELS = {
-    logging.CRITICAL: 50,
-    logging.ERROR: 40,
-    logging.WARNING: 30,
-    logging.INFO: 20,
-    logging.DEBUG: 10,
+TRACE_LEVEL = 7
+
+# The real base class's LOG_LEVEL_MAP (datadog_checks.base.log): the Agent's
+# level names to Python levels; unknown names mean DEBUG there too.
+_PY_LEVELS = {
+    "CRIT": logging.CRITICAL,
+    "CRITICAL": logging.CRITICAL,
+    "ERR": logging.ERROR,
+    "ERROR": logging.ERROR,
+    "WARN": logging.WARNING,
+    "WARNING": logging.WARNING,
+    "INFO": logging.INFO,
+    "DEBUG": logging.DEBUG,
+    "TRACE": TRACE_LEVEL,
+    "OFF": logging.CRITICAL + 10,  # the host's "off": nothing passes
 }
 
 
+def _configured_level():
+    """The Python level for the Agent's log_level (the host's --log-level wins in it)."""
+    level = None
+    if datadog_agent is not None:
+        try:
+            level = datadog_agent.get_config("log_level")
+        except Exception:
+            level = None
+    if not isinstance(level, str) or not level:
+        level = "INFO"
+    return _PY_LEVELS.get(level.upper(), logging.DEBUG)
+
+
 class _AgentLogHandler(logging.Handler):
-    """Forwards log records to the host's log callback."""
+    """Forwards log records to the host's log callback (levels are the same numbers)."""
 
     def emit(self, record):
         if datadog_agent is None:
             return
         try:
-            datadog_agent.log(self.format(record), _LEVELS.get(record.levelno, record.levelno))
+            datadog_agent.log(self.format(record), record.levelno)
         except Exception:  # never let logging break a check
             pass
 
 
-def _logger(name):
-    log = logging.getLogger("datadog_checks.%s" % name)
-    if not any(isinstance(h, _AgentLogHandler) for h in log.handlers):
+def _init_logging():
+    """As the real base class's init_logging: the root logger forwards to the host at the
+    configured level, so loggers of checks and libraries follow --log-level / log_level."""
+    logging.addLevelName(TRACE_LEVEL, "TRACE")
+    root = logging.getLogger()
+    if not any(isinstance(h, _AgentLogHandler) for h in root.handlers):
         handler = _AgentLogHandler()
         handler.setFormatter(logging.Formatter("%(name)s: %(message)s"))
-        log.addHandler(handler)
-        log.setLevel(logging.DEBUG)
-        log.propagate = False
-    return log
+        root.addHandler(handler)
+    root.setLevel(_configured_level())
+
+
+def _logger(name):
+    # a child of the root logger: no handler or level of its own, so records reach the
+    # root's handler at the root's level
+    return logging.getLogger("datadog_checks.%s" % name)
+
+
+if datadog_agent is not None:
+    _init_logging()
+
+
+def _to_native_string(value):
+    """bytes as UTF-8 (UnicodeError when they are not), anything else as str()."""
+    if isinstance(value, bytes):
+        return value.decode("utf-8")
+    return value if isinstance(value, str) else str(value)
 
 
 class AgentCheck(object):
@@ -85,59 +125,93 @@ class AgentCheck(object):
 
     # -- metrics -------------------------------------------------------
 
-    def _submit_metric(self, mtype, name, value, tags, hostname, flush_first_value):
-        if aggregator is None:
+    # As the real base class: metric and service check names get the class's
+    # __NAMESPACE__ unless raw; names, tags and host names given as bytes are
+    # decoded as UTF-8; None tags are dropped and undecodable ones skipped with
+    # a warning; device_name becomes the tag device:<name>; a None value is no
+    # sample; a value that is not a number raises ValueError.
+    __NAMESPACE__ = ""
+
+    def _format_namespace(self, name, raw=False):
+        name = _to_native_string(name)
+        namespace = getattr(self, "__NAMESPACE__", "")
+        if raw or not namespace:
+            return name
+        return "%s.%s" % (_to_native_string(namespace), name)
+
+    def _submit_metric(self, mtype, name, value, tags, hostname, device_name, raw,
+                       flush_first_value):
+        if aggregator is None or value is None:
             return
-        aggregator.submit_metric(
-            self,
-            self.check_id,
-            mtype,
-            name,
-            float(value),
-            self._normalize_tags(tags),
-            hostname or "",
-            flush_first_value,
-        )
+        name = self._format_namespace(name, raw)
+        tags = self._normalize_tags(tags, device_name, name)
+        try:
+            value = float(value)
+        except (TypeError, ValueError):
+            raise ValueError(
+                "Metric: %r has non float value: %r. Only float values can be submitted as "
+                "metrics." % (name, value)
+            )
+        aggregator.submit_metric(self, self.check_id, mtype, name, value, tags,
+                                 self._normalize_hostname(hostname), flush_first_value)
 
     @staticmethod
-    def _normalize_tags(tags):
-        if tags is None:
-            return []
-        if isinstance(tags, str):
-            raise TypeError("tags must be a list of strings, not a str")
-        return [t if isinstance(t, str) else str(t) for t in tags]
+    def _normalize_hostname(hostname):
+        return "" if hostname is None else _to_native_string(hostname)
+
+    def _normalize_tags(self, tags, device_name=None, metric_name=None):
+        if isinstance(tags, (str, bytes)):
+            raise TypeError("tags must be a list of strings, not a %s" % type(tags).__name__)
+        normalized = []
+        if device_name:
+            normalized.append("device:%s" % _to_native_string(device_name))
+        for tag in tags or []:
+            if tag is None:
+                continue
+            try:
+                normalized.append(_to_native_string(tag))
+            except UnicodeError:
+                self.log.warning("Encoding error with tag `%r` for metric `%s`, ignoring tag",
+                                 tag, metric_name)
+        return normalized
 
     def gauge(self, name, value, tags=None, hostname=None, device_name=None, raw=False,
               flush_first_value=False):
-        self._submit_metric(aggregator.GAUGE, name, value, tags, hostname, flush_first_value)
+        self._submit_metric(aggregator.GAUGE, name, value, tags, hostname, device_name, raw,
+                            flush_first_value)
 
     def count(self, name, value, tags=None, hostname=None, device_name=None, raw=False,
               flush_first_value=False):
-        self._submit_metric(aggregator.COUNT, name, value, tags, hostname, flush_first_value)
+        self._submit_metric(aggregator.COUNT, name, value, tags, hostname, device_name, raw,
+                            flush_first_value)
 
     def monotonic_count(self, name, value, tags=None, hostname=None, device_name=None, raw=False,
                         flush_first_value=False):
-        self._submit_metric(aggregator.MONOTONIC_COUNT, name, value, tags, hostname,
+        self._submit_metric(aggregator.MONOTONIC_COUNT, name, value, tags, hostname, device_name, raw,
                             flush_first_value)
 
     def rate(self, name, value, tags=None, hostname=None, device_name=None, raw=False,
              flush_first_value=False):
-        self._submit_metric(aggregator.RATE, name, value, tags, hostname, flush_first_value)
+        self._submit_metric(aggregator.RATE, name, value, tags, hostname, device_name, raw,
+                            flush_first_value)
 
     def histogram(self, name, value, tags=None, hostname=None, device_name=None, raw=False,
                   flush_first_value=False):
-        self._submit_metric(aggregator.HISTOGRAM, name, value, tags, hostname, flush_first_value)
+        self._submit_metric(aggregator.HISTOGRAM, name, value, tags, hostname, device_name, raw,
+                            flush_first_value)
 
     def historate(self, name, value, tags=None, hostname=None, device_name=None, raw=False,
                   flush_first_value=False):
-        self._submit_metric(aggregator.HISTORATE, name, value, tags, hostname, flush_first_value)
+        self._submit_metric(aggregator.HISTORATE, name, value, tags, hostname, device_name, raw,
+                            flush_first_value)
 
     def service_check(self, name, status, tags=None, hostname=None, message=None, raw=False):
         if aggregator is None:
             return
-        aggregator.submit_service_check(self, self.check_id, name, int(status),
-                                        self._normalize_tags(tags), hostname or "",
-                                        message or "")
+        aggregator.submit_service_check(self, self.check_id, self._format_namespace(name, raw),
+                                        int(status), self._normalize_tags(tags, None, name),
+                                        self._normalize_hostname(hostname),
+                                        "" if message is None else _to_native_string(message))
 
     def event(self, event):
         if aggregator is None:
