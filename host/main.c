@@ -21,6 +21,7 @@
 #include <unistd.h>
 
 #include "cache.h"
+#include "cli.h"
 #include "callbacks.h"
 #include "checks.h"
 #include "config.h"
@@ -37,24 +38,7 @@
 #include "supervisor.h"
 #include "worker.h"
 
-enum exit_code { EXIT_OK = 0, EXIT_CHECK_FAILED = 1, EXIT_USAGE = 2, EXIT_CONFIG = 3, EXIT_RUNTIME = 4 };
 
-struct options {
-    const char *command;
-    const char *check_name;
-    const char *config_file;
-    const char *confd;
-    const char *log_level;
-    const char *python_home;
-    const char *listen;
-    int times;
-    double interval;
-    enum sender_format format;
-    bool stats;
-    const char *isolation; /* NULL: check_isolation of the config, else none */
-    int workers;           /* 0: check_workers of the config, else the number of CPUs */
-    int worker_fd;         /* the hidden `__worker FD` command; -1 otherwise */
-};
 
 static const char usage_main[]
     = "usage: rtloader <command> [options]\n"
@@ -319,14 +303,6 @@ static void default_package_dir(char *out, size_t len)
     snprintf(out, len, "%s", RTLOADER_SOURCE_PYTHON_DIR);
 }
 
-struct runtime {
-    bool isolated; /* checks run in worker processes (supervisor.c) */
-    int workers;
-    long long rss_limit_mb; /* worker_rss_limit, 0 = none */
-    struct host_config cfg;
-    struct host_cache *cache;
-    rtloader_t *rt;
-};
 
 /*
  * check_isolation / check_workers of datadog.yaml, overridden by the
@@ -500,24 +476,14 @@ static void stop(struct runtime *r, bool stats)
      * keep the GIL on this thread for nothing */
 }
 
-/* The configuration files `run` skipped, for the exit summary. */
-struct skipped_files {
-    char **errors; /* "<file>:<line>: <problem>", malloc'd */
-    size_t count;
-};
 
-/* Reports a skipped file now (log and output) and keeps it for the summary. */
-static void note_skipped_file(struct skipped_files *skipped, const char *check, const char *error)
+
+/* Loads one configuration's instances into this process's interpreter (caller holds the GIL). */
+static int load_in_process(void *ctx, const struct check_config *cc, struct host_check **checks,
+                           size_t *count)
 {
-    host_log(DATADOG_AGENT_ERROR, "configuration file skipped for check %s: %s", check, error);
-    sender_print_note("config_error", check, error);
-    char **grown = realloc(skipped->errors, (skipped->count + 1) * sizeof(char *));
-    if (grown != NULL) {
-        skipped->errors = grown;
-        if ((grown[skipped->count] = strdup(error)) != NULL) {
-            skipped->count++;
-        }
-    }
+    struct runtime *r = ctx;
+    return host_checks_load(r->rt, &r->cfg, cc, checks, count);
 }
 
 /* Loads the named checks. `skipped` NULL: a bad configuration file fails the
@@ -526,35 +492,13 @@ static int load_checks(struct runtime *r, char **names, struct skipped_files *sk
                        struct host_check **checks, size_t *count, int *failures)
 {
     rtloader_gilstate_t gil = ensure_gil(r->rt);
-    int status = EXIT_OK;
-    for (char **name = names; *name != NULL; name++) {
-        struct check_config cc;
-        char *error = NULL;
-        int found = host_check_config_load(r->cfg.confd_path, *name, skipped != NULL, &cc, &error);
-        for (size_t i = 0; i < cc.file_error_count; i++) {
-            note_skipped_file(skipped, *name, cc.file_errors[i]);
-        }
-        if (found < 0) {
-            fprintf(stderr, "rtloader: configuration error: %s\n", error != NULL ? error : "out of memory");
-            free(error);
-            status = EXIT_CONFIG;
-        } else if (found > 0) {
-            char message[PATH_MAX + 128];
-            snprintf(message, sizeof(message),
-                     "no configuration: neither %s/%s.d/*.yaml nor %s/%s.yaml exists",
-                     r->cfg.confd_path, *name, r->cfg.confd_path, *name);
-            sender_print_note("load_error", *name, message);
-            (*failures)++;
-        } else {
-            *failures += host_checks_load(r->rt, &r->cfg, &cc, checks, count);
-        }
-        host_check_config_free(&cc);
-    }
+    int status = cli_load_named(r, names, skipped, load_in_process, r, checks, count, failures);
     release_gil(r->rt, gil);
     /* a constructor may have called signal.signal() on this (main) thread: the host's handlers win */
     host_signals_reinstall();
     return status;
 }
+
 
 /*
  * Threads stuck in a check (or its cancel()) after a stop still use the
@@ -592,207 +536,14 @@ static int command_check(const struct options *o, struct runtime *r)
     return failures > 0 || count == 0 ? EXIT_CHECK_FAILED : EXIT_OK;
 }
 
-static void free_skipped(struct skipped_files *skipped)
-{
-    for (size_t i = 0; i < skipped->count; i++) {
-        free(skipped->errors[i]);
-    }
-    free(skipped->errors);
-    memset(skipped, 0, sizeof(*skipped));
-}
 
-/* At exit, every file that was skipped: one summary line each, as output and log. */
-static void print_skipped_summary(const struct skipped_files *skipped)
-{
-    if (skipped->count == 0) {
-        return;
-    }
-    host_log(DATADOG_AGENT_WARNING, "%zu configuration file(s) were skipped:", skipped->count);
-    for (size_t i = 0; i < skipped->count; i++) {
-        host_log(DATADOG_AGENT_WARNING, "  skipped: %s", skipped->errors[i]);
-        size_t len = strlen(skipped->errors[i]) + 64;
-        char *message = malloc(len);
-        if (message != NULL) {
-            snprintf(message, len, "configuration file skipped: %s", skipped->errors[i]);
-            sender_print_note("summary", NULL, message);
-            free(message);
-        }
-    }
-}
 
-/* The host's own options, for its workers: they read the same files. */
-static void worker_options(const struct options *o, const char **args)
-{
-    size_t n = 0;
-    if (o->config_file != NULL) {
-        args[n++] = "--config";
-        args[n++] = o->config_file;
-    }
-    if (o->confd != NULL) {
-        args[n++] = "--confd";
-        args[n++] = o->confd;
-    }
-    if (o->python_home != NULL) {
-        args[n++] = "--python-home";
-        args[n++] = o->python_home;
-    }
-    if (o->log_level != NULL) {
-        args[n++] = "--log-level";
-        args[n++] = o->log_level;
-    }
-    args[n] = NULL;
-}
 
-/*
- * Places the instances of the named checks on the supervisor's workers
- * (docs/isolation.md). Returns EXIT_OK or EXIT_CONFIG; load failures are
- * counted in *failures and printed as notes.
- */
-static int load_isolated(struct runtime *r, struct supervisor *s, char **names,
-                         struct skipped_files *skipped, struct host_check **checks, size_t *count,
-                         int *failures)
-{
-    int status = EXIT_OK;
-    for (char **name = names; *name != NULL; name++) {
-        struct check_config cc;
-        char *error = NULL;
-        int found = host_check_config_load(r->cfg.confd_path, *name, skipped != NULL, &cc, &error);
-        for (size_t i = 0; i < cc.file_error_count; i++) {
-            note_skipped_file(skipped, *name, cc.file_errors[i]);
-        }
-        if (found < 0) {
-            fprintf(stderr, "rtloader: configuration error: %s\n", error != NULL ? error : "out of memory");
-            free(error);
-            status = EXIT_CONFIG;
-        } else if (found > 0) {
-            char message[PATH_MAX + 128];
-            snprintf(message, sizeof(message),
-                     "no configuration: neither %s/%s.d/*.yaml nor %s/%s.yaml exists",
-                     r->cfg.confd_path, *name, r->cfg.confd_path, *name);
-            sender_print_note("load_error", *name, message);
-            (*failures)++;
-        } else {
-            *failures += supervisor_load(s, &cc, checks, count);
-        }
-        host_check_config_free(&cc);
-    }
-    return status;
-}
 
-static void free_isolated(struct host_check *checks, size_t count)
-{
-    for (size_t i = 0; i < count; i++) {
-        free(checks[i].name);
-        free(checks[i].id);
-        free(checks[i].version);
-        free(checks[i].source);
-    }
-    free(checks);
-}
 
-/* --stats with process isolation: the workers' telemetry and the run totals. */
-static void print_isolated_stats(struct supervisor *s, const struct host_check *checks,
-                                 size_t count)
-{
-    supervisor_report_stats(s, checks, count);
-    struct sender_totals t = sender_totals();
-    char text[128];
-    snprintf(text, sizeof(text), "%zu runs (%zu failed) in worker processes", t.runs,
-             t.failed_runs);
-    sender_print_note("summary", NULL, text);
-}
 
-static struct supervisor *new_supervisor(const struct options *o, struct runtime *r)
-{
-    const char *args[16];
-    worker_options(o, args);
-    struct supervisor_options options = {
-        .workers = r->workers,
-        .worker_args = (char **)args,
-        .grace_s = r->cfg.shutdown_grace_period,
-        .rss_limit_mb = r->rss_limit_mb,
-        .faulthandler = !r->cfg.c_stacktrace_collection, /* its report has the traceback */
-    };
-    struct supervisor *s = supervisor_new(&options);
-    if (s == NULL) {
-        fprintf(stderr, "rtloader: cannot prepare the worker processes\n");
-    }
-    return s;
-}
 
-/* `check` with check_isolation: process. */
-static int command_check_isolated(const struct options *o, struct runtime *r)
-{
-    struct supervisor *s = new_supervisor(o, r);
-    if (s == NULL) {
-        return EXIT_RUNTIME;
-    }
-    struct host_check *checks = NULL;
-    size_t count = 0;
-    int failures = 0;
-    char *names[] = {(char *)o->check_name, NULL};
-    int status = load_isolated(r, s, names, NULL, &checks, &count, &failures);
-    for (int round = 0; status == EXIT_OK && round < o->times && supervisor_stopping() == 0;
-         round++) {
-        if (round > 0 && o->interval > 0) {
-            struct timespec pause = {(time_t)o->interval,
-                                     (long)((o->interval - (double)(time_t)o->interval) * 1e9)};
-            /* a stop signal interrupts the pause */
-            while (nanosleep(&pause, &pause) != 0 && supervisor_stopping() == 0) {
-            }
-        }
-        failures += supervisor_run_all(s, checks, count);
-    }
-    if (o->stats && status == EXIT_OK) {
-        print_isolated_stats(s, checks, count);
-    }
-    supervisor_stop(s, r->cfg.shutdown_grace_period);
-    free_isolated(checks, count);
-    if (status != EXIT_OK) {
-        return status;
-    }
-    return failures > 0 || count == 0 ? EXIT_CHECK_FAILED : EXIT_OK;
-}
 
-/* `run` with check_isolation: process. */
-static int command_run_isolated(const struct options *o, struct runtime *r)
-{
-    char *error = NULL;
-    char **names = host_confd_check_names(r->cfg.confd_path, &error);
-    if (names == NULL) {
-        fprintf(stderr, "rtloader: configuration error: %s\n", error != NULL ? error : "out of memory");
-        free(error);
-        return EXIT_CONFIG;
-    }
-    struct supervisor *s = new_supervisor(o, r);
-    if (s == NULL) {
-        host_free_strings(names);
-        return EXIT_RUNTIME;
-    }
-    struct host_check *checks = NULL;
-    size_t count = 0;
-    int failures = 0;
-    struct skipped_files skipped = {0};
-    int status = load_isolated(r, s, names, &skipped, &checks, &count, &failures);
-    host_free_strings(names);
-    if (status == EXIT_OK) {
-        if (count == 0) {
-            host_log(DATADOG_AGENT_WARNING, "no check instance loaded from %s: waiting for a signal",
-                     r->cfg.confd_path);
-        }
-        double telemetry = r->cfg.memtrack_enabled ? HOST_MEMSTATS_INTERVAL_S : 0;
-        if (supervisor_schedule(s, checks, count, telemetry) < 0) {
-            status = EXIT_RUNTIME;
-        } else if (o->stats) {
-            print_isolated_stats(s, checks, count);
-        }
-    }
-    supervisor_stop(s, r->cfg.shutdown_grace_period);
-    print_skipped_summary(&skipped);
-    free_skipped(&skipped);
-    free_isolated(checks, count);
-    return status;
-}
 
 static int command_run(struct runtime *r)
 {

@@ -1,37 +1,9 @@
 /* json_text.c - Go-compatible JSON string writing and string-literal decoding. */
 #include "json_text.h"
+#include "utf8.h"
 
 static const char hex[] = "0123456789abcdef";
 
-/* Length of the valid UTF-8 sequence at s (Go's DecodeRune rules), 0 if invalid. */
-static unsigned utf8_len(const unsigned char *s, size_t n, unsigned *rune)
-{
-    unsigned char c = s[0];
-    unsigned len, r, min;
-    if (c >= 0xC2 && c <= 0xDF) {
-        len = 2, r = c & 0x1F, min = 0x80;
-    } else if (c >= 0xE0 && c <= 0xEF) {
-        len = 3, r = c & 0x0F, min = 0x800;
-    } else if (c >= 0xF0 && c <= 0xF4) {
-        len = 4, r = c & 0x07, min = 0x10000;
-    } else {
-        return 0;
-    }
-    if (n < len) {
-        return 0;
-    }
-    for (unsigned i = 1; i < len; i++) {
-        if ((s[i] & 0xC0) != 0x80) {
-            return 0;
-        }
-        r = (r << 6) | (s[i] & 0x3F);
-    }
-    if (r < min || r > 0x10FFFF || (r >= 0xD800 && r <= 0xDFFF)) {
-        return 0;
-    }
-    *rune = r;
-    return len;
-}
 
 void obf_json_write_string(obf_buf_t *out, const char *str, size_t n)
 {
@@ -69,8 +41,8 @@ void obf_json_write_string(obf_buf_t *out, const char *str, size_t n)
             start = ++i;
             continue;
         }
-        unsigned r;
-        unsigned len = utf8_len(s + i, n - i, &r);
+        uint32_t r;
+        unsigned len = obf_utf8_decode(s + i, n - i, &r);
         if (len == 0 || r == 0x2028 || r == 0x2029) {
             obf_buf_append(out, str + start, i - start);
             obf_buf_puts(out, len == 0 ? "\\ufffd" : r == 0x2028 ? "\\u2028" : "\\u2029");

@@ -14,6 +14,7 @@
 #include <wctype.h>
 
 #include "sql_tokenizer.h"
+#include "utf8.h"
 
 static locale_t utf8_locale;
 static pthread_once_t utf8_locale_once = PTHREAD_ONCE_INIT;
@@ -85,36 +86,11 @@ static int digit_val(uint32_t r)
 /* Strict UTF-8 (as Go's utf8.DecodeRune): returns the length, 0 when invalid. */
 static unsigned decode_utf8(const unsigned char *s, size_t n, uint32_t *out)
 {
-    unsigned char c = s[0];
-    if (c < 0x80) {
-        *out = c;
+    if (s[0] < 0x80) {
+        *out = s[0];
         return 1;
     }
-    unsigned len;
-    uint32_t r, min;
-    if (c >= 0xC2 && c <= 0xDF) {
-        len = 2, r = c & 0x1F, min = 0x80;
-    } else if (c >= 0xE0 && c <= 0xEF) {
-        len = 3, r = c & 0x0F, min = 0x800;
-    } else if (c >= 0xF0 && c <= 0xF4) {
-        len = 4, r = c & 0x07, min = 0x10000;
-    } else {
-        return 0;
-    }
-    if (n < len) {
-        return 0;
-    }
-    for (unsigned i = 1; i < len; i++) {
-        if ((s[i] & 0xC0) != 0x80) {
-            return 0;
-        }
-        r = (r << 6) | (s[i] & 0x3F);
-    }
-    if (r < min || r > 0x10FFFF || (r >= 0xD800 && r <= 0xDFFF)) {
-        return 0;
-    }
-    *out = r;
-    return len;
+    return obf_utf8_decode(s, n, out);
 }
 
 /* Encodes r (U+FFFD when it is not a valid character, as Go's %c and WriteRune do). */

@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "sqllexer_internal.h"
+#include "utf8.h"
 
 /* Keywords, upper case (sorted only for the reader). */
 typedef struct {
@@ -94,35 +95,8 @@ static const keyword_t *find_keyword(const char *p, size_t n)
  * which then stay inside identifiers instead of being UNKNOWN (docs/sqllexer.md). */
 static size_t utf8_len(const unsigned char *p, size_t n)
 {
-    unsigned c = p[0];
-    size_t need;
-    unsigned min;
-    if (c >= 0xC2 && c <= 0xDF) {
-        need = 2;
-        min = 0x80;
-    } else if (c >= 0xE0 && c <= 0xEF) {
-        need = 3;
-        min = 0x800;
-    } else if (c >= 0xF0 && c <= 0xF4) {
-        need = 4;
-        min = 0x10000;
-    } else {
-        return 0;
-    }
-    if (n < need) {
-        return 0;
-    }
-    unsigned cp = c & (0x7F >> need);
-    for (size_t i = 1; i < need; i++) {
-        if ((p[i] & 0xC0) != 0x80) {
-            return 0;
-        }
-        cp = (cp << 6) | (p[i] & 0x3F);
-    }
-    if (cp < min || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) {
-        return 0;
-    }
-    return need;
+    uint32_t cp;
+    return obf_utf8_decode(p, n, &cp);
 }
 
 static bool is_ascii_letter(unsigned c)
