@@ -175,9 +175,11 @@ static int compare_tags(const void *a, const void *b)
 }
 
 /* Sorted copies of the tags, as "a,b" and as a JSON list; with `list`, also
- * as a malloc'd array of copies (*list stays NULL when out of memory). */
+ * as a malloc'd array of copies (*list stays NULL when out of memory). With
+ * `as_set`, a tag given twice counts once: the Agent's metric contexts are
+ * keyed by the set of tags, so [a:1] and [a:1, a:1] are one series. */
 static void render_tags_list(char **tags, char **joined, char **json, char ***list,
-                             size_t *list_count)
+                             size_t *list_count, bool as_set)
 {
     size_t n = 0;
     while (tags != NULL && tags[n] != NULL) {
@@ -191,6 +193,15 @@ static void render_tags_list(char **tags, char **joined, char **json, char ***li
     if (n > 0) {
         memcpy(sorted, tags, n * sizeof(char *));
         qsort(sorted, n, sizeof(char *), compare_tags);
+    }
+    if (as_set && n > 1) {
+        size_t unique = 1;
+        for (size_t i = 1; i < n; i++) {
+            if (strcmp(sorted[unique - 1], sorted[i]) != 0) {
+                sorted[unique++] = sorted[i];
+            }
+        }
+        n = unique;
     }
     struct strbuf j = {0}, s = {0};
     strbuf_puts(&j, "[");
@@ -223,7 +234,7 @@ static void render_tags_list(char **tags, char **joined, char **json, char ***li
 
 static void render_tags(char **tags, char **joined, char **json)
 {
-    render_tags_list(tags, joined, json, NULL, NULL);
+    render_tags_list(tags, joined, json, NULL, NULL, false);
 }
 
 static bool keeps_history(metric_type_t type)
@@ -285,7 +296,7 @@ static void add_metric(const char *check_id, metric_type_t type, const char *nam
 {
     char *joined = NULL, *tags_json = NULL, **tag_list = NULL;
     size_t tag_count = 0;
-    render_tags_list(tags, &joined, &tags_json, sink != NULL ? &tag_list : NULL, &tag_count);
+    render_tags_list(tags, &joined, &tags_json, sink != NULL ? &tag_list : NULL, &tag_count, true);
     const char *host = hostname != NULL && hostname[0] != '\0' ? hostname : default_host;
     if (joined == NULL || tags_json == NULL || name == NULL) {
         goto done;
@@ -395,7 +406,7 @@ static bool sink_item(struct entry *item, enum sender_item_kind kind, const char
         return false;
     }
     char *joined = NULL, *tags_json = NULL;
-    render_tags_list(tags, &joined, &tags_json, &item->tag_list, &item->tag_count);
+    render_tags_list(tags, &joined, &tags_json, &item->tag_list, &item->tag_count, true);
     free(joined);
     free(tags_json);
     item->name = strdup(or_empty_name(name));

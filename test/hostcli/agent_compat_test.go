@@ -254,3 +254,20 @@ func TestPersistentCacheLongKeysAndFailedWrites(t *testing.T) {
 		t.Errorf("an over-limit write: %v, want RuntimeError naming the limit", first["too_big"])
 	}
 }
+
+// A tag given twice in one submission counts once: the Agent keys a metric
+// context by the set of its tags, so both submissions below are one series.
+func TestRepeatedTagsAreOneContext(t *testing.T) {
+	tr := newTree(t, true)
+	r := tr.check("dup_tags_check")
+	wantCode(t, r, 0)
+	metrics := where(r.lines(t), "metric", "dup_tags_check")
+	g := one(t, withField(metrics, "name", "e2e.dup"), "e2e.dup")
+	if got := g.strings("tags"); !sameStrings(got, []string{"a:1", "b"}) || g.num("value") != 2 || g.num("samples") != 2 {
+		t.Errorf("e2e.dup = %v, want one series [a:1 b] with value 2 from 2 samples", g)
+	}
+	c := one(t, withField(metrics, "name", "e2e.dupcount"), "e2e.dupcount")
+	if got := c.strings("tags"); !sameStrings(got, []string{"x:1"}) || c.num("value") != 3 {
+		t.Errorf("e2e.dupcount = %v, want one series [x:1] counting 3", c)
+	}
+}

@@ -107,6 +107,20 @@ func renderTags(tags []string) (joined, js string) {
 	return strings.Join(sorted, ","), "[" + strings.Join(quoted, ", ") + "]"
 }
 
+// renderTagSet is renderTags for a metric context: a tag given twice counts
+// once, as in the Agent (and the C host's sender).
+func renderTagSet(tags []string) (joined, js string) {
+	seen := make(map[string]bool, len(tags))
+	set := make([]string, 0, len(tags))
+	for _, t := range tags {
+		if !seen[t] {
+			seen[t] = true
+			set = append(set, t)
+		}
+	}
+	return renderTags(set)
+}
+
 func field(key, value string) string { return ", " + jsonString(key) + ": " + jsonString(value) }
 
 func (s *Sender) batchFor(id string) *batch {
@@ -135,7 +149,7 @@ func (s *Sender) add(id, js, table string) {
 // SubmitMetric aggregates: counts add up within a run, other types keep
 // the last value.
 func (s *Sender) SubmitMetric(id string, t rtloader.MetricType, name string, value float64, tags []string, host string, _ bool) {
-	joined, tj := renderTags(tags)
+	joined, tj := renderTagSet(tags)
 	host = s.hostOr(host)
 	k := metricKey{t, name, host, joined}
 	s.mu.Lock()
