@@ -148,6 +148,14 @@ static void test_names(void **state)
     e = strbuf_take(&b);
     assert_string_equal(e, "a\\\\b\"c\\nd");
     free(e);
+    /* HELP: 0.0.4 escapes only backslash and newline (its parser refuses any other escape);
+     * OpenMetrics escapes the double quote too (its escaped-string) */
+    om_append_family_header(&b, OM_TEXT_004, "a_b", OM_GAUGE, "Datadog gauge a\"b\\\\c");
+    om_append_family_header(&b, OM_OPENMETRICS_1, "a_b", OM_GAUGE, "Datadog gauge a\"b\\\\c");
+    e = strbuf_take(&b);
+    assert_string_equal(e, "# HELP a_b Datadog gauge a\"b\\\\c\n# TYPE a_b gauge\n"
+                           "# HELP a_b Datadog gauge a\\\"b\\\\c\n# TYPE a_b gauge\n");
+    free(e);
     struct strbuf num = {0};
     om_append_number(&num, 0.1);
     om_append_number(&num, NAN);
@@ -175,6 +183,10 @@ static void test_negotiation(void **state)
     assert_int_equal(om_negotiate("application/openmetrics-text;version=1.0.0;q=0.2,text/plain"),
                      OM_TEXT_004);
     assert_int_equal(om_negotiate("application/openmetrics-text;q=0"), OM_TEXT_004);
+    /* a parameter value may be a quoted-string (RFC 9110 5.6.6) */
+    assert_int_equal(om_negotiate("application/openmetrics-text;version=\"1.0.0\";q=\"0.9\",text/plain;q=0.5"),
+                     OM_OPENMETRICS_1);
+    assert_int_equal(om_negotiate("application/openmetrics-text;version=\"0.0.1\""), OM_TEXT_004);
     assert_string_equal(om_content_type(OM_OPENMETRICS_1),
                         "application/openmetrics-text; version=1.0.0; charset=utf-8");
     assert_string_equal(om_content_type(OM_TEXT_004), "text/plain; version=0.0.4; charset=utf-8");
