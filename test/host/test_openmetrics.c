@@ -184,8 +184,9 @@ static void test_negotiation(void **state)
                      OM_TEXT_004);
     assert_int_equal(om_negotiate("application/openmetrics-text;q=0"), OM_TEXT_004);
     /* a parameter value may be a quoted-string (RFC 9110 5.6.6) */
-    assert_int_equal(om_negotiate("application/openmetrics-text;version=\"1.0.0\";q=\"0.9\",text/plain;q=0.5"),
-                     OM_OPENMETRICS_1);
+    assert_int_equal(
+        om_negotiate("application/openmetrics-text;version=\"1.0.0\";q=\"0.9\",text/plain;q=0.5"),
+        OM_OPENMETRICS_1);
     assert_int_equal(om_negotiate("application/openmetrics-text;version=\"0.0.1\""), OM_TEXT_004);
     assert_string_equal(om_content_type(OM_OPENMETRICS_1),
                         "application/openmetrics-text; version=1.0.0; charset=utf-8");
