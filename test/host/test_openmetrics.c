@@ -216,6 +216,15 @@ static void test_gauge_labels_formats(void **state)
                       "tags=\"alpha,standalone\"} 42");
     assert_no(page, "# EOF");
     free(page);
+    /* a tag given twice (the Agent's contexts dedupe tags), or two keys that sanitize to the
+     * same label with the same value: the value once, not "1,1" */
+    char *dups[] = {"a.b:1", "a_b:1", "a_b:2", "b", "b", "k:v", "k:v"};
+    struct sender_item dup_items[] = {metric(DATADOG_AGENT_RTLOADER_GAUGE, "dup", 1, dups, 7)};
+    om_store_ingest_at(s, 1, &run, dup_items, 1);
+    page = render(s, OM_TEXT_004);
+    assert_line(page,
+                "dup{a_b=\"1,2\",check=\"c\",check_id=\"c:1\",host=\"h1\",k=\"v\",tags=\"b\"} 1");
+    free(page);
     page = render(s, OM_OPENMETRICS_1);
     size_t n = strlen(page);
     assert_true(n > 6 && strcmp(page + n - 6, "# EOF\n") == 0);
