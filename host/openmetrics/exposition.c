@@ -180,12 +180,21 @@ static const char *parse_range(const char *p, struct media_range *r)
         size_t key = strcspn(p, "=;,");
         const char *val = p[key] == '=' ? skip_space(p + key + 1) : p + key;
         size_t vlen = strcspn(val, ";, \t");
+        /* a value may also be a quoted-string (RFC 9110 5.6.6): the same value without quotes */
+        const char *text = val;
+        size_t tlen = vlen;
+        if (*val == '"') {
+            const char *close = strchr(val + 1, '"');
+            text = val + 1;
+            tlen = close != NULL ? (size_t)(close - text) : strlen(text);
+            vlen = close != NULL ? (size_t)(close + 1 - val) : strlen(val);
+        }
         if (key == 1 && (p[0] == 'q' || p[0] == 'Q')) {
             char num[16];
-            snprintf(num, sizeof(num), "%.*s", (int)vlen, val);
+            snprintf(num, sizeof(num), "%.*s", (int)tlen, text);
             r->q = strtod(num, NULL);
         } else if (key == 7 && strncasecmp(p, "version", 7) == 0) {
-            snprintf(r->version, sizeof(r->version), "%.*s", (int)vlen, val);
+            snprintf(r->version, sizeof(r->version), "%.*s", (int)tlen, text);
         }
         p = val + vlen;
     }
@@ -228,7 +237,16 @@ void om_append_family_header(struct strbuf *b, enum om_format format, const char
     const char *suffix = type == OM_COUNTER && format == OM_TEXT_004 ? "_total" : "";
     static const char *const names[] = {"gauge", "counter", "histogram"};
     if (help != NULL) {
-        strbuf_printf(b, "# HELP %s%s %s\n", family, suffix, help);
+        strbuf_printf(b, "# HELP %s%s ", family, suffix);
+        /* help is escaped for 0.0.4 (backslash, newline); OpenMetrics's escaped-string also
+         * escapes '"', which never appears inside those escapes */
+        const char *rest = help;
+        const char *dq;
+        while (format == OM_OPENMETRICS_1 && (dq = strchr(rest, '"')) != NULL) {
+            strbuf_printf(b, "%.*s\\\"", (int)(dq - rest), rest);
+            rest = dq + 1;
+        }
+        strbuf_printf(b, "%s\n", rest);
     }
     strbuf_printf(b, "# TYPE %s%s %s\n", family, suffix, names[type]);
 }

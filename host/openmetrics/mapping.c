@@ -73,10 +73,17 @@ static bool reserved_label(const char *name)
 static void labels_from_tags(struct labels *l, char *const *tags, size_t count, bool host_labels)
 {
     struct strbuf bare = {0};
+    const char *last_bare = NULL;
     bool any_bare = false;
     for (size_t i = 0; i < count; i++) {
         const char *colon = strchr(tags[i], ':');
         if (colon == NULL) {
+            /* the tags come sorted: a repeated one is the previous one (the Agent's contexts
+             * dedupe tags, so it is one tag there) */
+            if (last_bare != NULL && strcmp(last_bare, tags[i]) == 0) {
+                continue;
+            }
+            last_bare = tags[i];
             if (any_bare) {
                 strbuf_puts(&bare, ",");
             }
@@ -102,7 +109,8 @@ static void labels_from_tags(struct labels *l, char *const *tags, size_t count, 
     }
 }
 
-/* Sorted, repeated names merged, rendered as name="value",... (malloc'd). */
+/* Sorted, repeated names merged, rendered as name="value",... (malloc'd). A value repeated
+ * under one name (a tag given twice, or keys that sanitize alike) is written once. */
 static char *labels_render(struct labels *l)
 {
     qsort(l->items, l->count, sizeof(l->items[0]), compare_labels);
@@ -110,6 +118,9 @@ static char *labels_render(struct labels *l)
     strbuf_puts(&b, "");
     for (size_t i = 0; i < l->count; i++) {
         bool same = i > 0 && strcmp(l->items[i].name, l->items[i - 1].name) == 0;
+        if (same && strcmp(l->items[i].value, l->items[i - 1].value) == 0) {
+            continue;
+        }
         if (same) {
             strbuf_puts(&b, ",");
         } else {

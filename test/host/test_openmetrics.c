@@ -148,6 +148,14 @@ static void test_names(void **state)
     e = strbuf_take(&b);
     assert_string_equal(e, "a\\\\b\"c\\nd");
     free(e);
+    /* HELP: 0.0.4 escapes only backslash and newline (its parser refuses any other escape);
+     * OpenMetrics escapes the double quote too (its escaped-string) */
+    om_append_family_header(&b, OM_TEXT_004, "a_b", OM_GAUGE, "Datadog gauge a\"b\\\\c");
+    om_append_family_header(&b, OM_OPENMETRICS_1, "a_b", OM_GAUGE, "Datadog gauge a\"b\\\\c");
+    e = strbuf_take(&b);
+    assert_string_equal(e, "# HELP a_b Datadog gauge a\"b\\\\c\n# TYPE a_b gauge\n"
+                           "# HELP a_b Datadog gauge a\\\"b\\\\c\n# TYPE a_b gauge\n");
+    free(e);
     struct strbuf num = {0};
     om_append_number(&num, 0.1);
     om_append_number(&num, NAN);
@@ -175,6 +183,11 @@ static void test_negotiation(void **state)
     assert_int_equal(om_negotiate("application/openmetrics-text;version=1.0.0;q=0.2,text/plain"),
                      OM_TEXT_004);
     assert_int_equal(om_negotiate("application/openmetrics-text;q=0"), OM_TEXT_004);
+    /* a parameter value may be a quoted-string (RFC 9110 5.6.6) */
+    assert_int_equal(
+        om_negotiate("application/openmetrics-text;version=\"1.0.0\";q=\"0.9\",text/plain;q=0.5"),
+        OM_OPENMETRICS_1);
+    assert_int_equal(om_negotiate("application/openmetrics-text;version=\"0.0.1\""), OM_TEXT_004);
     assert_string_equal(om_content_type(OM_OPENMETRICS_1),
                         "application/openmetrics-text; version=1.0.0; charset=utf-8");
     assert_string_equal(om_content_type(OM_TEXT_004), "text/plain; version=0.0.4; charset=utf-8");
@@ -202,6 +215,15 @@ static void test_gauge_labels_formats(void **state)
                       "q=\"say \\\"hi\\\"\\\\n\",role=\"db,web\",tag_host=\"other\","
                       "tags=\"alpha,standalone\"} 42");
     assert_no(page, "# EOF");
+    free(page);
+    /* a tag given twice (the Agent's contexts dedupe tags), or two keys that sanitize to the
+     * same label with the same value: the value once, not "1,1" */
+    char *dups[] = {"a.b:1", "a_b:1", "a_b:2", "b", "b", "k:v", "k:v"};
+    struct sender_item dup_items[] = {metric(DATADOG_AGENT_RTLOADER_GAUGE, "dup", 1, dups, 7)};
+    om_store_ingest_at(s, 1, &run, dup_items, 1);
+    page = render(s, OM_TEXT_004);
+    assert_line(page,
+                "dup{a_b=\"1,2\",check=\"c\",check_id=\"c:1\",host=\"h1\",k=\"v\",tags=\"b\"} 1");
     free(page);
     page = render(s, OM_OPENMETRICS_1);
     size_t n = strlen(page);
