@@ -93,7 +93,8 @@ static bool finish_done(struct supervisor *s, struct worker *w, struct wire_in *
             result.error = NULL;
         }
     }
-    bool ok = host_check_report(check, &result) && !w->timed_out;
+    /* as in process (scheduler.c): a run that raised because it was stopped is no failure */
+    bool ok = (host_check_report(check, &result) || result.cancelled) && !w->timed_out;
     host_run_result_free(&result);
     check->crashes = 0;
     w->crashes = 0;

@@ -17,6 +17,7 @@
 #include "checks.h"
 #include "log.h"
 #include "sender.h"
+#include "children.h"
 #include "wire.h"
 #include "worker.h"
 
@@ -72,6 +73,13 @@ static void *canceller(void *arg)
     pthread_mutex_unlock(&current_lock);
     if (check != NULL) {
         host_log(DATADOG_AGENT_INFO, "worker %d: cancelling check %s", (int)getpid(), check->id);
+        /*
+         * First, as the in-process scheduler does: a run stuck on a
+         * get_subprocess_output command ends at once (cancelled) instead of
+         * getting its worker killed at the deadline, which would leave the
+         * command's process group (not the worker's) running.
+         */
+        host_children_kill(check);
         host_check_cancel(a->rt, check);
     }
     return NULL;
@@ -403,7 +411,9 @@ static int handle_run(rtloader_t *rt, struct loaded *l, struct wire_in *in,
     if (stop_first) {
         result.error = strdup("the worker is stopping");
     } else if (check != NULL) {
+        host_children_set_owner(check); /* the canceller kills this run's commands */
         host_check_execute(rt, check, &result);
+        host_children_set_owner(NULL);
         pthread_mutex_lock(&current_lock);
         current = NULL;
         pthread_mutex_unlock(&current_lock);

@@ -381,7 +381,9 @@ func TestChildProcessesStartClean(t *testing.T) {
 // run is cancelled (the host then stops at once, gracefully), in `run` and
 // `check`; and when the host is SIGKILLed, the command dies with it.
 func TestSubprocessesOwnedByHost(t *testing.T) {
-	for _, command := range []string{"run", "check"} {
+	// "run/process", "check/process": the command runs in a worker process
+	// (isolation.md), whose cancelled run must kill it just the same.
+	for _, command := range []string{"run", "check", "run/process", "check/process"} {
 		command := command
 		t.Run("cancelled/"+command, func(t *testing.T) {
 			tr := newTree(t, false)
@@ -389,8 +391,11 @@ func TestSubprocessesOwnedByHost(t *testing.T) {
 			pidFile := filepath.Join(tr.dir, "pids")
 			tr.writeFile(filepath.Join(tr.confd, "sigtest_stuck_subproc_check.yaml"), "instances:\n  - pid_file: "+quoted(pidFile)+"\n")
 			args := []string{"run", "-c", tr.config, "--format", "json"}
-			if command == "check" {
+			if strings.HasPrefix(command, "check") {
 				args = []string{"check", "sigtest_stuck_subproc_check", "--config", tr.config, "--format", "json"}
+			}
+			if strings.HasSuffix(command, "/process") {
+				args = append(args, "--isolation", "process", "--workers", "1")
 			}
 			p := startStopping(t, tr.dir, args...)
 			pids := readPids(t, p, pidFile)
