@@ -5,12 +5,12 @@
  */
 #include <stdio.h>
 #include <stdlib.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "cli.h"
 #include "log.h"
 #include "memstats.h"
+#include "signals.h"
 #include "supervisor.h"
 
 /* The host's own options, for its workers: they read the same files. */
@@ -66,12 +66,23 @@ static void print_isolated_stats(struct supervisor *s, const struct host_check *
     sender_print_note("summary", NULL, text);
 }
 
+/*
+ * How long the workers have to exit once their sockets are closed: within
+ * the watchdog's deadline after a stop (signals.c), else the grace period.
+ */
+static double workers_exit_time(void)
+{
+    double left = host_signals_time_left() - 0.1;
+    return left > 0 ? left : 0;
+}
+
 static struct supervisor *new_supervisor(const struct options *o, struct runtime *r)
 {
     const char *args[16];
     worker_options(o, args);
     struct supervisor_options options = {
         .workers = r->workers,
+        .slots = r->cfg.check_runners,
         .worker_args = (char **)args,
         .grace_s = r->cfg.shutdown_grace_period,
         .rss_limit_mb = r->rss_limit_mb,
@@ -96,21 +107,17 @@ int command_check_isolated(const struct options *o, struct runtime *r)
     int failures = 0;
     char *names[] = {(char *)o->check_name, NULL};
     int status = cli_load_named(r, names, NULL, load_on_workers, s, &checks, &count, &failures);
-    for (int round = 0; status == EXIT_OK && round < o->times && supervisor_stopping() == 0;
+    for (int round = 0; status == EXIT_OK && round < o->times && host_signals_stop_signal() == 0;
          round++) {
-        if (round > 0 && o->interval > 0) {
-            struct timespec pause = {(time_t)o->interval,
-                                     (long)((o->interval - (double)(time_t)o->interval) * 1e9)};
-            /* a stop signal interrupts the pause */
-            while (nanosleep(&pause, &pause) != 0 && supervisor_stopping() == 0) {
-            }
+        if (round > 0 && o->interval > 0 && host_signals_wait(o->interval, -1)) {
+            break;
         }
         failures += supervisor_run_all(s, checks, count);
     }
     if (o->stats && status == EXIT_OK) {
         print_isolated_stats(s, checks, count);
     }
-    supervisor_stop(s, r->cfg.shutdown_grace_period);
+    supervisor_stop(s, workers_exit_time());
     free_isolated(checks, count);
     if (status != EXIT_OK) {
         return status;
@@ -144,14 +151,13 @@ int command_run_isolated(const struct options *o, struct runtime *r)
             host_log(DATADOG_AGENT_WARNING, "no check instance loaded from %s: waiting for a signal",
                      r->cfg.confd_path);
         }
-        double telemetry = r->cfg.memtrack_enabled ? HOST_MEMSTATS_INTERVAL_S : 0;
-        if (supervisor_schedule(s, checks, count, telemetry) < 0) {
+        if (supervisor_schedule(s, checks, count, r->telemetry_s) < 0) {
             status = EXIT_RUNTIME;
         } else if (o->stats) {
             print_isolated_stats(s, checks, count);
         }
     }
-    supervisor_stop(s, r->cfg.shutdown_grace_period);
+    supervisor_stop(s, workers_exit_time());
     print_skipped_summary(&skipped);
     free_skipped(&skipped);
     free_isolated(checks, count);

@@ -19,6 +19,7 @@
 #include <unistd.h>
 
 #include "children.h"
+#include "due.h"
 #include "log.h"
 #include "memstats.h"
 #include "scheduler.h"
@@ -47,13 +48,6 @@ struct canceller {
     struct scheduler *s;
     struct host_check *check;
 };
-
-static double monotonic_s(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
 
 static void wake_main(struct scheduler *s)
 {
@@ -124,34 +118,20 @@ static void queue_check(struct scheduler *s, struct host_check *c)
     pthread_cond_signal(&s->work);
 }
 
+/* host_due_take's hand-over: caller holds s->lock. */
+static void take_due(void *ctx, struct host_check *c)
+{
+    queue_check(ctx, c);
+}
+
 /* Queues the due instances; returns seconds until the next one is due. */
 static double schedule_due(struct scheduler *s, struct host_check *checks, size_t count,
                            double now)
 {
-    double wait = 3600;
     pthread_mutex_lock(&s->lock);
-    for (size_t i = 0; i < count; i++) {
-        struct host_check *c = &checks[i];
-        if (now >= c->next_run) {
-            if (c->busy) {
-                host_log(DATADOG_AGENT_WARNING,
-                         "check %s is still running after %.0f s: skipping this run", c->id,
-                         c->interval);
-            } else {
-                queue_check(s, c);
-            }
-            /* fixed cadence; after a long stall, resume from now rather than bursting */
-            c->next_run += c->interval;
-            if (c->next_run <= now) {
-                c->next_run = now + c->interval;
-            }
-        }
-        if (c->next_run - now < wait) {
-            wait = c->next_run - now;
-        }
-    }
+    double wait = host_due_take(checks, count, now, take_due, s);
     pthread_mutex_unlock(&s->lock);
-    return wait > 0 ? wait : 0;
+    return wait;
 }
 
 static void start_canceller(struct scheduler *s, struct host_check *check)
@@ -325,15 +305,13 @@ int scheduler_run(rtloader_t *rt, struct host_check *checks, size_t count,
     }
     int started = start_workers(s, threads, workers);
     int stopped_by = started > 0 ? 0 : -1;
-    double start = monotonic_s();
-    for (size_t i = 0; i < count; i++) {
-        checks[i].next_run = start; /* the first run of every instance is now */
-    }
+    double start = host_monotonic_s();
+    host_due_start(checks, count, start);
     double next_memstats = start + HOST_MEMSTATS_INTERVAL_S;
     host_log(DATADOG_AGENT_INFO, "running %zu check instance(s) on %d worker(s)", count, started);
 
     while (stopped_by == 0) {
-        double now = monotonic_s();
+        double now = host_monotonic_s();
         double wait = schedule_due(s, checks, count, now);
         if (options->memstats) {
             if (now >= next_memstats) {
