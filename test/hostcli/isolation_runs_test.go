@@ -196,3 +196,47 @@ func TestIsolationSIGTERMCancelsEveryRunInFlight(t *testing.T) {
 	}
 	wantGone(t, "worker", workers)
 }
+
+// telemetry_interval: `run` in worker processes reports the pseudo-check
+// rtloader.workers (each worker's and each instance's RSS and CPU time)
+// every interval; a bad value is a configuration error naming its line.
+func TestIsolationRunTelemetry(t *testing.T) {
+	_, p := startIsolatedRun(t, map[string]string{
+		"fast_check.yaml": "instances:\n  - min_collection_interval: 1\n",
+	}, "telemetry_interval: 1\n")
+	p.waitFor("the first fast run", runWarmup, func(objs []obj) bool { return len(runsOf(objs, "fast_check")) >= 1 })
+	since := time.Now()
+	p.waitFor("3 telemetry reports", runWarmup, func(objs []obj) bool {
+		return len(where(objs, "run", "rtloader.workers")) >= 3
+	})
+	if took := time.Since(since); took > 4*time.Second {
+		t.Errorf("3 reports took %v with telemetry_interval 1", took)
+	}
+	objs := p.objects()
+	if code, _ := p.stop(syscall.SIGTERM, 10*time.Second); code != 0 {
+		t.Errorf("exit code %d after SIGTERM\n%s", code, p.dump())
+	}
+	metrics := where(objs, "metric", "rtloader.workers")
+	rss := withField(metrics, "name", "rtloader.worker.rss_bytes")
+	if len(rss) < 3 || rss[0].num("value") < 1<<20 || !sameStrings(rss[0].strings("tags"), []string{"worker:0"}) {
+		t.Errorf("want the worker's RSS (over 1 MiB, tagged worker:0) in every report, got %v", rss)
+	}
+	fastID := runsOf(objs, "fast_check")[0].str("check_id")
+	perCheck := withField(metrics, "name", "rtloader.check.cpu_seconds")
+	found := false
+	for _, m := range perCheck {
+		found = found || sameStrings(m.strings("tags"), []string{"check_id:" + fastID, "worker:0"})
+	}
+	if !found {
+		t.Errorf("want rtloader.check.cpu_seconds of %s on worker 0, got %v", fastID, perCheck)
+	}
+
+	tr := crashTree(t, "instances:\n  - mode: ok\n")
+	for _, bad := range []string{"-1", "soon", "100000"} {
+		tr.writeConfig("telemetry_interval: " + bad + "\n")
+		r := tr.check("crash_check", "--isolation", "process")
+		wantCode(t, r, 3)
+		wantContains(t, "stderr", r.stderr, "datadog.yaml:")
+		wantContains(t, "stderr", r.stderr, ": telemetry_interval must be a number of seconds")
+	}
+}
