@@ -1,6 +1,7 @@
 /*
  * due.c - the due-time rule of `run`. See due.h.
  */
+#include <math.h>
 #include <time.h>
 
 #include "due.h"
@@ -14,6 +15,21 @@ double host_monotonic_s(void)
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
     return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+struct timespec host_time_after(clockid_t clock, double seconds)
+{
+    struct timespec at;
+    clock_gettime(clock, &at);
+    seconds = seconds > 0 ? seconds : 0;
+    double whole = floor(seconds);
+    at.tv_sec += (time_t)whole;
+    at.tv_nsec += (long)((seconds - whole) * 1e9);
+    if (at.tv_nsec >= 1000000000L) {
+        at.tv_sec++;
+        at.tv_nsec -= 1000000000L;
+    }
+    return at;
 }
 
 void host_due_start(struct host_check *checks, size_t count, double now)

@@ -15,11 +15,15 @@
 #define RTLOADER_HOST_DUE_H
 
 #include <stddef.h>
+#include <time.h>
 
 #include "checks.h"
 
 /* CLOCK_MONOTONIC, in seconds. */
 double host_monotonic_s(void);
+
+/* `seconds` (negative: 0) from now on `clock`, for pthread_cond_timedwait. */
+struct timespec host_time_after(clockid_t clock, double seconds);
 
 /* Every instance is due at `now` and idle. */
 void host_due_start(struct host_check *checks, size_t count, double now);

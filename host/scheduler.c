@@ -183,16 +183,8 @@ static bool cancel_and_drain(struct scheduler *s, struct host_check *checks, siz
         }
     }
 
-    double wait = host_signals_time_left() - EXIT_MARGIN_S;
-    double whole = floor(wait > 0 ? wait : 0);
-    struct timespec deadline;
-    clock_gettime(CLOCK_MONOTONIC, &deadline);
-    deadline.tv_sec += (time_t)whole;
-    deadline.tv_nsec += (long)(((wait > 0 ? wait : 0) - whole) * 1e9);
-    if (deadline.tv_nsec >= 1000000000L) {
-        deadline.tv_sec++;
-        deadline.tv_nsec -= 1000000000L;
-    }
+    struct timespec deadline
+        = host_time_after(CLOCK_MONOTONIC, host_signals_time_left() - EXIT_MARGIN_S);
     pthread_mutex_lock(&s->lock);
     while (s->active > 0) {
         if (pthread_cond_timedwait(&s->idle, &s->lock, &deadline) == ETIMEDOUT) {
@@ -202,13 +194,7 @@ static bool cancel_and_drain(struct scheduler *s, struct host_check *checks, siz
     int left = s->active;
     if (left == 0 && s->cancellers > 0) {
         /* once the runs ended, a cancel() still busy (sleeping, say) gets a moment, not more */
-        struct timespec moment;
-        clock_gettime(CLOCK_MONOTONIC, &moment);
-        moment.tv_nsec += (long)(CANCEL_RETURN_WAIT_S * 1e9);
-        if (moment.tv_nsec >= 1000000000L) {
-            moment.tv_sec++;
-            moment.tv_nsec -= 1000000000L;
-        }
+        struct timespec moment = host_time_after(CLOCK_MONOTONIC, CANCEL_RETURN_WAIT_S);
         bool sooner = moment.tv_sec < deadline.tv_sec
                       || (moment.tv_sec == deadline.tv_sec && moment.tv_nsec < deadline.tv_nsec);
         while (s->cancellers > 0) {

@@ -20,6 +20,7 @@
 #include <unistd.h>
 
 #include "children.h"
+#include "due.h"
 #include "log.h"
 #include "worker_runs.h"
 
@@ -292,13 +293,8 @@ bool worker_runs_finish(bool supervisor_gone)
     for (int i = 0; i < runs.threads; i++) {
         pthread_join(runs.ids[i], NULL);
     }
-    struct timespec moment;
-    clock_gettime(CLOCK_REALTIME, &moment);
-    moment.tv_nsec += (long)(CANCEL_RETURN_WAIT_S * 1e9);
-    if (moment.tv_nsec >= 1000000000L) {
-        moment.tv_sec++;
-        moment.tv_nsec -= 1000000000L;
-    }
+    /* runs.idle waits on CLOCK_REALTIME (a static initializer's clock) */
+    struct timespec moment = host_time_after(CLOCK_REALTIME, CANCEL_RETURN_WAIT_S);
     pthread_mutex_lock(&runs.lock);
     while (runs.cancellers > 0
            && pthread_cond_timedwait(&runs.idle, &runs.lock, &moment) != ETIMEDOUT) {
