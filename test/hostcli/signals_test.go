@@ -291,6 +291,36 @@ func TestSignalWhileLoading(t *testing.T) {
 	noKeyboardInterrupt(t, p)
 }
 
+// The same in a worker process (isolation.md): the supervisor waits for
+// the worker's load, so the watchdog ends the host at the deadline, and
+// kills the worker's process group with it: the worker and what its check
+// started there (a child that the worker's death alone would not end).
+func TestSignalWhileLoadingInAWorker(t *testing.T) {
+	tr := newTree(t, false)
+	tr.writeConfig("shutdown_grace_period: 1\n")
+	started := filepath.Join(tr.dir, "started")
+	childFile := filepath.Join(tr.dir, "child")
+	tr.writeFile(filepath.Join(tr.confd, "sigtest_slow_init_check.yaml"),
+		"instances:\n  - started_file: "+quoted(started)+"\n    child_pid_file: "+quoted(childFile)+"\n")
+	p := startStopping(t, tr.dir, "check", "sigtest_slow_init_check", "--config", tr.config, "--format", "json",
+		"--isolation", "process", "--workers", "1")
+	waitLiveFile(t, p, started)
+	children := readPids(t, p, childFile)
+	workers := childPids(t, p.cmd.Process.Pid)
+	if len(workers) != 1 {
+		t.Fatalf("want one worker process, found %v\n%s", workers, p.dump())
+	}
+	code, took := p.stop(syscall.SIGINT, 10*time.Second)
+	if code != 0 || took > time.Second+slack {
+		t.Errorf("exit code %d after %v, want 0 within the 1 s grace period\n%s", code, took, p.dump())
+	}
+	_, stderr := p.snapshot()
+	wantContains(t, "stderr", stderr, "exiting without waiting for the checks")
+	wantGone(t, "worker", workers)
+	wantGone(t, "the check's child in the worker's group", children)
+	noKeyboardInterrupt(t, p)
+}
+
 // Item 3: every kind of process a check starts, under `check` and `run`,
 // starts with no signal blocked and SIGINT/SIGTERM at their default (Python
 // children set up Python's own handlers, as anywhere); terminate() ends a
