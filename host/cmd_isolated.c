@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "due.h"
 #include "log.h"
 #include "memstats.h"
 #include "signals.h"
@@ -95,6 +96,21 @@ static struct supervisor *new_supervisor(const struct options *o, struct runtime
     return s;
 }
 
+struct round {
+    struct supervisor *s;
+    struct host_check *checks;
+    size_t count;
+    int failures;
+};
+
+/* One round of `check`: every instance once, on its worker. */
+static bool run_round(void *ctx)
+{
+    struct round *rd = ctx;
+    rd->failures += supervisor_run_all(rd->s, rd->checks, rd->count);
+    return true;
+}
+
 /* `check` with check_isolation: process. */
 int command_check_isolated(const struct options *o, struct runtime *r)
 {
@@ -107,12 +123,10 @@ int command_check_isolated(const struct options *o, struct runtime *r)
     int failures = 0;
     char *names[] = {(char *)o->check_name, NULL};
     int status = cli_load_named(r, names, NULL, load_on_workers, s, &checks, &count, &failures);
-    for (int round = 0; status == EXIT_OK && round < o->times && host_signals_stop_signal() == 0;
-         round++) {
-        if (round > 0 && o->interval > 0 && host_signals_wait(o->interval, -1)) {
-            break;
-        }
-        failures += supervisor_run_all(s, checks, count);
+    if (status == EXIT_OK) {
+        struct round rd = {s, checks, count, 0};
+        host_rounds(o->times, o->interval, run_round, &rd);
+        failures += rd.failures;
     }
     if (o->stats && status == EXIT_OK) {
         print_isolated_stats(s, checks, count);

@@ -6,6 +6,7 @@
 
 #include "due.h"
 #include "log.h"
+#include "signals.h"
 
 /* Nothing due for this long: the caller wakes up anyway (and finds nothing). */
 #define IDLE_WAIT_S 3600.0
@@ -68,4 +69,16 @@ double host_due_take(struct host_check *checks, size_t count, double now,
         }
     }
     return wait > 0 ? wait : 0;
+}
+
+void host_rounds(int times, double interval_s, bool (*round)(void *ctx), void *ctx)
+{
+    for (int i = 0; i < times; i++) {
+        if (i > 0 && interval_s > 0 && host_signals_wait(interval_s, -1)) {
+            return;
+        }
+        if (host_signals_stop_signal() != 0 || !round(ctx)) {
+            return;
+        }
+    }
 }

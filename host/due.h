@@ -14,6 +14,7 @@
 #ifndef RTLOADER_HOST_DUE_H
 #define RTLOADER_HOST_DUE_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <time.h>
 
@@ -35,5 +36,12 @@ void host_due_start(struct host_check *checks, size_t count, double now);
  */
 double host_due_take(struct host_check *checks, size_t count, double now,
                      void (*take)(void *ctx, struct host_check *check), void *ctx);
+
+/*
+ * `check --times N --interval S`: round(ctx) N times, S seconds apart,
+ * none started once a stop was requested (signals.c); round returns false
+ * to end them early. Both runners' rounds.
+ */
+void host_rounds(int times, double interval_s, bool (*round)(void *ctx), void *ctx);
 
 #endif /* RTLOADER_HOST_DUE_H */

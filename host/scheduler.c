@@ -334,6 +334,24 @@ static bool wait_round(struct scheduler *s)
     }
 }
 
+struct round {
+    struct scheduler *s;
+    struct host_check *checks;
+    size_t count;
+};
+
+/* One round of `check`: every instance queued, then waited for. False when a stop came first. */
+static bool run_round(void *ctx)
+{
+    struct round *r = ctx;
+    pthread_mutex_lock(&r->s->lock);
+    for (size_t i = 0; i < r->count; i++) {
+        queue_check(r->s, &r->checks[i]);
+    }
+    pthread_mutex_unlock(&r->s->lock);
+    return wait_round(r->s);
+}
+
 int scheduler_run_times(rtloader_t *rt, struct host_check *checks, size_t count, int times,
                         double interval_s, bool *threads_left)
 {
@@ -348,22 +366,8 @@ int scheduler_run_times(rtloader_t *rt, struct host_check *checks, size_t count,
         host_log(DATADOG_AGENT_ERROR, "cannot start the thread that runs the checks");
         return (int)count * times;
     }
-    for (int round = 0; round < times; round++) {
-        if (round > 0 && interval_s > 0 && host_signals_wait(interval_s, -1)) {
-            break;
-        }
-        if (host_signals_stop_signal() != 0) {
-            break;
-        }
-        pthread_mutex_lock(&s->lock);
-        for (size_t i = 0; i < count; i++) {
-            queue_check(s, &checks[i]);
-        }
-        pthread_mutex_unlock(&s->lock);
-        if (!wait_round(s)) {
-            break;
-        }
-    }
+    struct round r = {s, checks, count};
+    host_rounds(times, interval_s, run_round, &r);
     bool all_done = cancel_and_drain(s, checks, count);
     pthread_mutex_lock(&s->lock);
     int failures = s->failures;
