@@ -124,16 +124,16 @@ func TestIsolationRunTimeoutOfOneOfTwoRuns(t *testing.T) {
 	cases := []struct {
 		mode, timedOut, other string
 	}{
-		{"sleep", "timed out after 1 s (run_timeout); cancelled", ""},
-		{"spin", "timed out after 1 s (run_timeout); the check ignored its cancellation: worker",
-			"ignored its cancellation after its run_timeout of 1 s: worker"},
+		{"sleep", "timed out after 0.5 s (run_timeout); cancelled", ""},
+		{"spin", "timed out after 0.5 s (run_timeout); the check ignored its cancellation: worker",
+			"ignored its cancellation after its run_timeout of 0.5 s: worker"},
 	}
 	for _, c := range cases {
 		c := c
 		t.Run(c.mode, func(t *testing.T) {
 			_, p := startIsolatedRun(t, map[string]string{
-				"crash_check.yaml": "instances:\n  - mode: " + c.mode + "\n    run_timeout: 1\n    min_collection_interval: 60\n" +
-					"  - mode: nap\n    seconds: 2.5\n    min_collection_interval: 60\n",
+				"crash_check.yaml": "instances:\n  - mode: " + c.mode + "\n    run_timeout: 0.5\n    min_collection_interval: 60\n" +
+					"  - mode: nap\n    seconds: 2\n    min_collection_interval: 60\n",
 			}, "")
 			p.waitFor("both runs reported", runWarmup, func(objs []obj) bool {
 				return len(runsOf(objs, "crash_check")) == 2
@@ -150,7 +150,7 @@ func TestIsolationRunTimeoutOfOneOfTwoRuns(t *testing.T) {
 				if other.str("status") != "ok" {
 					t.Errorf("the other run must succeed, got %v\n%s", other, p.dump())
 				}
-				if d := other.num("duration_ms"); d < 2000 {
+				if d := other.num("duration_ms"); d < 1900 {
 					t.Errorf("the other run ended after %v ms: cut short", d)
 				}
 			} else {
@@ -203,14 +203,14 @@ func TestIsolationSIGTERMCancelsEveryRunInFlight(t *testing.T) {
 func TestIsolationRunTelemetry(t *testing.T) {
 	_, p := startIsolatedRun(t, map[string]string{
 		"fast_check.yaml": "instances:\n  - min_collection_interval: 1\n",
-	}, "telemetry_interval: 1\n")
+	}, "telemetry_interval: 0.5\n")
 	p.waitFor("the first fast run", runWarmup, func(objs []obj) bool { return len(runsOf(objs, "fast_check")) >= 1 })
 	since := time.Now()
 	p.waitFor("3 telemetry reports", runWarmup, func(objs []obj) bool {
 		return len(where(objs, "run", "rtloader.workers")) >= 3
 	})
-	if took := time.Since(since); took > 4*time.Second {
-		t.Errorf("3 reports took %v with telemetry_interval 1", took)
+	if took := time.Since(since); took > 2500*time.Millisecond {
+		t.Errorf("3 reports took %v with telemetry_interval 0.5", took)
 	}
 	objs := p.objects()
 	if code, _ := p.stop(syscall.SIGTERM, 10*time.Second); code != 0 {
@@ -239,4 +239,31 @@ func TestIsolationRunTelemetry(t *testing.T) {
 		wantContains(t, "stderr", r.stderr, "datadog.yaml:")
 		wantContains(t, "stderr", r.stderr, ": telemetry_interval must be a number of seconds")
 	}
+}
+
+// worker_rss_limit in `run`: the worker that passed it gets no new run and
+// is restarted once its runs ended, so the run still in flight on it
+// succeeds (it is not killed with the worker).
+func TestIsolationRSSLimitDrainsFirst(t *testing.T) {
+	_, p := startIsolatedRun(t, map[string]string{
+		"crash_check.yaml": "instances:\n  - mode: grow\n    grow_mib: 96\n    min_collection_interval: 1\n" +
+			"  - mode: nap\n    seconds: 1\n    min_collection_interval: 60\n",
+	}, "worker_rss_limit: 100\n")
+	p.waitFor("a restart and the growing instance's second run", runWarmup, func(objs []obj) bool {
+		return len(where(objs, "worker_restart", "crash_check")) >= 1 && len(crashRunsOf(objs, "2")) >= 2
+	})
+	objs := p.objects()
+	if code, _ := p.stop(syscall.SIGTERM, 10*time.Second); code != 0 {
+		t.Errorf("exit code %d after SIGTERM\n%s", code, p.dump())
+	}
+	nap := one(t, crashRunsOf(objs, "5"), "the napping run")
+	if nap.str("status") != "ok" || nap.num("duration_ms") < 900 {
+		t.Errorf("the run in flight when the limit was passed must end ok, got %v\n%s", nap, p.dump())
+	}
+	for _, r := range crashRunsOf(objs, "2") {
+		if r.str("status") != "ok" {
+			t.Errorf("growing run: %v", r)
+		}
+	}
+	wantContains(t, "restart note", where(objs, "worker_restart", "crash_check")[0].str("message"), "over worker_rss_limit (100 MiB)")
 }
