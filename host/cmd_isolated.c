@@ -85,7 +85,6 @@ static struct supervisor *new_supervisor(const struct options *o, struct runtime
         .workers = r->workers,
         .slots = r->cfg.check_runners,
         .worker_args = (char **)args,
-        .grace_s = r->cfg.shutdown_grace_period,
         .rss_limit_mb = r->rss_limit_mb,
         .faulthandler = !r->cfg.c_stacktrace_collection, /* its report has the traceback */
     };

@@ -91,7 +91,6 @@ struct supervisor *supervisor_new(const struct supervisor_options *options)
     }
     s->count = options->workers > 0 ? options->workers : 1;
     s->slots = options->slots > 0 ? options->slots : 1;
-    s->grace_s = options->grace_s;
     s->rss_limit_bytes = options->rss_limit_mb * 1024 * 1024;
     s->workers = calloc((size_t)s->count, sizeof(*s->workers));
     s->argv = copy_argv(options->worker_args);

@@ -23,7 +23,6 @@ struct supervisor_options {
     int workers;
     int slots;              /* runs at once per worker in `run` (check_runners) */
     char **worker_args;     /* after `__worker FD`: the host's own options, NULL-terminated */
-    double grace_s;         /* on SIGINT/SIGTERM: how long running checks have once cancelled */
     long long rss_limit_mb; /* worker_rss_limit: 0 = none */
     bool faulthandler;      /* PYTHONFAULTHANDLER=1 for the workers (when rtloader's own
                              * crash report, c_stacktrace_collection, is off) */

@@ -52,7 +52,6 @@ struct worker {
 struct supervisor {
     int count;
     int slots; /* runs at once per worker (check_runners) */
-    double grace_s;
     long long rss_limit_bytes;
     struct worker *workers;
     char **argv; /* exe, "__worker", fd, options..., NULL */
