@@ -84,9 +84,11 @@ func parse(args []string) (*options, error) {
 		case "--python-home":
 			o.pythonHome, err = value()
 		case "--log-level":
+			// validated as the C host does, before any file is read
 			if o.logLevel, err = value(); err == nil {
-				// validated as the C host does, before any file is read
-				err = (&hostc.AgentConfig{JSON: "{}"}).OverrideLogLevel(o.logLevel)
+				if _, ok := hostc.LogLevelFromName(o.logLevel); !ok {
+					err = fmt.Errorf("unknown log level '%s'", o.logLevel)
+				}
 			}
 		case "--stats":
 			o.stats = true

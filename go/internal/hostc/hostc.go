@@ -152,16 +152,26 @@ type AgentConfig struct {
 	JSON string
 }
 
+// LogLevelFromName is the C host's reading of a log_level name (trace,
+// debug, info, warn or warning, error, critical, off; any case).
+func LogLevelFromName(name string) (int, bool) {
+	if strings.IndexByte(name, 0) >= 0 {
+		return 0, false
+	}
+	cName := C.CString(name)
+	defer C.free(unsafe.Pointer(cName))
+	level := int(C.host_log_level_from_name(cName))
+	return level, level >= 0
+}
+
 // OverrideLogLevel applies --log-level as the C host does (host/main.c):
 // the level of everything, and the log_level every reader of the
 // configuration sees (get_config, the deprecated constructor's
 // agentConfig), added last so that it wins over the file's. An unknown
 // name is an error.
 func (c *AgentConfig) OverrideLogLevel(name string) error {
-	cName := C.CString(name)
-	defer C.free(unsafe.Pointer(cName))
-	level := int(C.host_log_level_from_name(cName))
-	if level < 0 || strings.IndexByte(name, 0) >= 0 {
+	level, ok := LogLevelFromName(name)
+	if !ok {
 		return fmt.Errorf("unknown log level '%s'", name)
 	}
 	c.LogLevel = level
