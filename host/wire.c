@@ -5,6 +5,8 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <poll.h>
+#include <sys/socket.h>
 #include <sys/uio.h>
 #include <unistd.h>
 
@@ -151,12 +153,51 @@ static int read_all(int fd, char *data, size_t len)
     return 0;
 }
 
+/*
+ * Waits until fd is readable. A reader blocked in read(2) on a Unix socket is
+ * woken by every wake-up of that socket, including "space to write" each time
+ * the peer consumes what this side sent (unix_write_space): a worker idle
+ * between runs was woken once per run for nothing, a context switch on each
+ * side. poll(2) registers for POLLIN only and sleeps through those.
+ */
+static int wait_readable(int fd)
+{
+    struct pollfd p = {.fd = fd, .events = POLLIN};
+    for (;;) {
+        int n = poll(&p, 1, -1);
+        if (n > 0) {
+            return 0;
+        }
+        if (n < 0 && errno != EINTR) {
+            return -1;
+        }
+    }
+}
+
 int wire_recv(int fd, char **data, size_t *len)
 {
     unsigned char prefix[4];
     *data = NULL;
     *len = 0;
-    int r = read_all(fd, (char *)prefix, sizeof(prefix));
+    /* most frames are there already (the supervisor polled first): no wait then */
+    ssize_t first = recv(fd, prefix, sizeof(prefix), MSG_DONTWAIT);
+    if (first < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
+        if (wait_readable(fd) != 0) {
+            return -1;
+        }
+        first = 0;
+    } else if (first < 0 && errno != EINTR && errno != ENOTSOCK) {
+        return -1;
+    } else if (first == 0) {
+        return 1; /* end of stream before a frame */
+    }
+    if (first < 0) {
+        first = 0; /* EINTR, or not a socket: the plain read below */
+    }
+    int r = read_all(fd, (char *)prefix + first, sizeof(prefix) - (size_t)first);
+    if (r > 0 && first > 0) {
+        r = -1; /* end of stream inside a length prefix */
+    }
     if (r != 0) {
         return r;
     }
