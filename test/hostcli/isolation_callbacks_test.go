@@ -315,6 +315,30 @@ func TestIsolationOversizedSubmission(t *testing.T) {
 	}
 }
 
+// The same at the real limit, with the one kind that costs least (a 257 MiB
+// platform event: about 550 MiB of RSS in the worker, briefly): before this
+// was handled, the supervisor refused the frame and the worker was lost with
+// the whole run.
+func TestIsolationOversizedSubmissionRealLimit(t *testing.T) {
+	tr := newTree(t, false)
+	tr.writeFile(filepath.Join(tr.confd, "oversize_check.yaml"), "instances:\n  - {platform_mib: 257}\n")
+	r := tr.check("oversize_check", "--isolation", "process", "--workers", "1")
+	wantCode(t, r, 0)
+	objs := r.lines(t)
+	run := one(t, where(objs, "run", "oversize_check"), "run")
+	if run.str("status") != "ok" {
+		t.Errorf("want the run ok, got %v", run)
+	}
+	for _, name := range []string{"oversize.before", "oversize.after"} {
+		one(t, withField(where(objs, "metric", "oversize_check"), "name", name), name)
+	}
+	note := one(t, where(objs, "submission_dropped", "oversize_check"), "note")
+	wantContains(t, "note", note.str("message"), "a submission (event platform event, 257.0 MiB) exceeds the 256 MiB frame limit")
+	if strings.Contains(r.stderr, "restarting a worker") {
+		t.Errorf("the worker was restarted\n%s", r.stderr)
+	}
+}
+
 // processGroupMembers lists the live processes of process group pgid.
 func processGroupMembers(pgid int) []int {
 	entries, _ := os.ReadDir("/proc")

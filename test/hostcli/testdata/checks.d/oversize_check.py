@@ -1,6 +1,7 @@
 """Submits, between two small metrics, one record of every kind that alone is `mib` MiB:
 past the frame limit of process isolation (docs/isolation.md), each is dropped, the rest kept.
-`fail_mib` raises an error that big; `warn_mib` adds a warning that big."""
+`fail_mib` raises an error that big; `warn_mib` adds a warning that big; `platform_mib` submits
+only a platform event that big (the cheapest kind, for a test at the real 256 MiB limit)."""
 import json
 
 import aggregator
@@ -23,6 +24,10 @@ class OversizeCheck(AgentCheck):
             self.set_metadata("oversize.meta", big)
             datadog_agent.send_log(json.dumps({"message": big}), self.check_id)
             datadog_agent.set_external_tags([("ext-host", {"oversize": many})])
+        if instance.get("platform_mib"):
+            raw = "p" * int(instance["platform_mib"] * 1024 * 1024)
+            aggregator.submit_event_platform_event(self, self.check_id, raw, "dbm-samples")
+            del raw
         if instance.get("warn_mib"):
             self.warning("w" * int(instance["warn_mib"] * 1024 * 1024))
         self.gauge("oversize.after", 1)
