@@ -38,6 +38,9 @@ static bool finish_lost(struct supervisor *s, struct worker *w, char *why)
     result.error = why != NULL ? why : strdup("worker lost");
     host_check_report(check, &result);
     host_run_result_free(&result);
+    if (supervisor_stop_signal != 0) {
+        return true; /* lost while stopping: a stop, as a run past the grace period in process */
+    }
     w->crashes++;
     check->crashes++;
     if (check->crashes >= HOST_WORKER_MAX_CRASHES) {
