@@ -17,13 +17,18 @@
 #include "signals.h"
 #include "supervisor_internal.h"
 
-/* Reports a run that is over, and frees its instance for the next one. Takes `error`. */
-static bool report(struct supervisor *s, struct host_check *check, struct host_run_result *result)
+/*
+ * Reports a run that is over, and frees its instance for the next one.
+ * Takes the result's allocations. `stopped`: the run ended because the
+ * host stops, no failure.
+ */
+static bool report(struct supervisor *s, struct host_check *check, struct host_run_result *result,
+                   bool stopped)
 {
     check->busy = false;
     check->in_flight = false;
     /* as in process (scheduler.c): a run that raised because it was stopped is no failure */
-    bool ok = host_check_report(check, result) || result->cancelled;
+    bool ok = host_check_report(check, result) || result->cancelled || stopped;
     host_run_result_free(result);
     if (!ok) {
         s->failures++;
@@ -60,7 +65,9 @@ static void count_crash(struct host_check *check)
 static void worker_lost(struct supervisor *s, struct worker *w, char *how)
 {
     const char *ended = how != NULL ? how : "worker lost";
-    bool crash = w->kill_reason == NULL;
+    /* lost while stopping: a stop, as a run past the grace period in process */
+    bool stopping = host_signals_stop_signal() != 0;
+    bool crash = w->kill_reason == NULL && !stopping;
     for (int i = 0; i < w->in_flight; i++) {
         crash &= w->flights[i].kill_at == 0;
     }
@@ -77,7 +84,7 @@ static void worker_lost(struct supervisor *s, struct worker *w, char *how)
         } else if (w->kill_reason != NULL) {
             written = asprintf(&result.error, "its worker was killed because %s: %s",
                                w->kill_reason, ended);
-        } else if (w->in_flight > 1) {
+        } else if (w->in_flight > 1 && !stopping) {
             written = asprintf(&result.error,
                                "%s with %d runs in flight (each of them runs alone next)", ended,
                                w->in_flight);
@@ -88,7 +95,7 @@ static void worker_lost(struct supervisor *s, struct worker *w, char *how)
         if (written < 0) {
             result.error = NULL;
         }
-        report(s, check, &result);
+        report(s, check, &result, stopping);
         if (crash && w->in_flight == 1) {
             count_crash(check); /* after its run's line: the pause note follows it */
         }
@@ -188,7 +195,7 @@ static void finish_done(struct supervisor *s, struct worker *w, struct wire_in *
     }
     check->crashes = 0;
     w->crashes = 0;
-    report(s, check, &result);
+    report(s, check, &result, false);
     check_rss(s, w, check, rss);
     if (w->draining && w->in_flight == 0) {
         free(reap(w)); /* end of stream: it exits, and starts again before its next run */

@@ -16,6 +16,11 @@
 
 /* Frames above this are refused: a corrupt length must not allocate gigabytes. */
 #define WIRE_MAX_FRAME (256u * 1024u * 1024u)
+/* RTLOADER_TEST_WIRE_MAX_FRAME=<bytes> lowers the limit (not below WIRE_MIN_FRAME) in the
+ * host and, inherited, in its workers: the tests of oversized records need not allocate
+ * 256 MiB. */
+#define WIRE_MAX_FRAME_ENV "RTLOADER_TEST_WIRE_MAX_FRAME"
+#define WIRE_MIN_FRAME (256u * 1024u)
 /* A batch is written when it grows past this many bytes, and at the end of a run. */
 #define WIRE_BATCH_BYTES (64u * 1024u)
 
@@ -46,11 +51,23 @@ struct wire_out {
     msgpack_packer pk;
 };
 
+/* The frame limit in force: WIRE_MAX_FRAME, or lower from WIRE_MAX_FRAME_ENV. */
+size_t wire_max_frame(void);
+/*
+ * Frames over the limit are never written: a batch goes out in several
+ * frames, each record that alone exceeds the limit dropped and passed to the
+ * hook (record, its packed size, the limit); any other frame has its strings
+ * cut to fit. The hook runs in the sending thread, inside wire_send.
+ */
+typedef void (*wire_drop_hook)(const msgpack_object *record, size_t bytes, size_t limit);
+void wire_set_drop_hook(wire_drop_hook hook);
+
 /* Starts a frame of `kind` (reserving the length prefix). */
 void wire_begin(struct wire_out *w, enum wire_kind kind);
 /* Bytes packed since wire_begin (prefix included). */
 size_t wire_size(const struct wire_out *w);
-/* Writes the frame whole (retrying short writes and EINTR). 0, or -1 (errno). */
+/* Writes the frame whole (retrying short writes and EINTR), fitted to the limit as
+ * wire_set_drop_hook says. 0, or -1 (errno). */
 int wire_send(int fd, struct wire_out *w);
 /* Writes two frames with one system call (a run's last batch and its result). */
 int wire_send2(int fd, struct wire_out *first, struct wire_out *second);

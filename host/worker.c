@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
+#include <fcntl.h>
 #include <unistd.h>
 
 #include "checks.h"
@@ -26,6 +27,62 @@ static struct wire_out batch;
 static bool batch_open;
 static bool quiet_notes; /* a reload after a restart: its notes were reported already */
 
+/* What a record is, for the message naming a dropped one (enum wire_record order). */
+static const char *const record_names[] = {
+    "metric",   "service check", "event", "histogram bucket", "event platform event",
+    "metadata", "log",           "external tags",
+};
+
+/* Messages about records dropped while a batch was sent, under out_lock. */
+static char **dropped_notes;
+static size_t dropped_count;
+
+/* wire_send's drop hook: a record that alone exceeds the frame limit. Under out_lock. */
+static void on_record_dropped(const msgpack_object *record, size_t bytes, size_t limit)
+{
+    long long kind = -1;
+    const msgpack_object *f = record->type == MSGPACK_OBJECT_ARRAY ? record->via.array.ptr : NULL;
+    size_t n = f != NULL ? record->via.array.size : 0;
+    if (n > 0) {
+        wire_int(&f[0], &kind);
+    }
+    /* every record but external tags names its check id ("name:hash") second */
+    char *id = kind != WIRE_REC_EXTERNAL_TAGS && n > 1 ? wire_strdup(&f[1]) : NULL;
+    if (id == NULL) {
+        /* the run of the thread that submitted it (several runs may be in flight) */
+        const struct host_check *run = host_children_owner();
+        id = run != NULL ? strdup(run->id) : NULL;
+    }
+    const char *what = kind >= 0 && (size_t)kind < sizeof(record_names) / sizeof(*record_names)
+                           ? record_names[kind]
+                           : "submission";
+    char *message = NULL;
+    if (asprintf(&message,
+                 "%s%sa submission (%s, %.1f MiB) exceeds the %zu MiB frame limit of process "
+                 "isolation: dropped",
+                 id != NULL ? id : "", id != NULL ? ": " : "", what,
+                 (double)bytes / (1024.0 * 1024.0), limit / (1024 * 1024))
+        < 0) {
+        free(id);
+        return;
+    }
+    host_log(DATADOG_AGENT_ERROR, "worker %d: %s", (int)getpid(), message);
+    char **grown = realloc(dropped_notes, (dropped_count + 1) * 2 * sizeof(char *));
+    if (grown == NULL) {
+        free(id);
+        free(message);
+        return;
+    }
+    dropped_notes = grown;
+    char *colon = id != NULL ? strchr(id, ':') : NULL;
+    if (colon != NULL) {
+        *colon = '\0'; /* the note names the check, as load notes do */
+    }
+    dropped_notes[2 * dropped_count] = id;
+    dropped_notes[2 * dropped_count + 1] = message;
+    dropped_count++;
+}
+
 /* Caller holds out_lock. */
 static void batch_flush_locked(void)
 {
@@ -33,9 +90,27 @@ static void batch_flush_locked(void)
         return;
     }
     batch_open = false;
+    wire_set_drop_hook(on_record_dropped);
     if (wire_send(out_fd, &batch) != 0) {
         /* the supervisor is gone: nothing to report to */
         _exit(0);
+    }
+    if (dropped_count > 0) {
+        /* the notes go with the run's next batch, or its result */
+        wire_begin(&batch, WIRE_BATCH);
+        batch_open = true;
+        for (size_t i = 0; i < dropped_count; i++) {
+            msgpack_pack_array(&batch.pk, 4);
+            msgpack_pack_int(&batch.pk, WIRE_REC_NOTE);
+            wire_pack_str(&batch.pk, "submission_dropped");
+            wire_pack_str(&batch.pk, dropped_notes[2 * i]);
+            wire_pack_str(&batch.pk, dropped_notes[2 * i + 1]);
+            free(dropped_notes[2 * i]);
+            free(dropped_notes[2 * i + 1]);
+        }
+        free(dropped_notes);
+        dropped_notes = NULL;
+        dropped_count = 0;
     }
 }
 
@@ -281,18 +356,30 @@ static int handle_load(rtloader_t *rt, const struct host_config *cfg, struct loa
     return wire_send(out_fd, reply);
 }
 
+/* Read after every run: the file stays open and one pread replaces fopen, fstat, read and
+ * fclose (a third of the worker's system calls per run of a small check). */
 static long long resident_bytes(void)
 {
-    long long pages = 0, resident = 0;
-    FILE *f = fopen("/proc/self/statm", "r");
-    if (f == NULL) {
+    static int fd = -1;
+    static long long page_size;
+    if (fd < 0) {
+        fd = open("/proc/self/statm", O_RDONLY | O_CLOEXEC);
+        page_size = sysconf(_SC_PAGESIZE);
+        if (fd < 0) {
+            return 0;
+        }
+    }
+    char text[128];
+    ssize_t n = pread(fd, text, sizeof(text) - 1, 0);
+    if (n <= 0) {
         return 0;
     }
-    if (fscanf(f, "%lld %lld", &pages, &resident) != 2) {
-        resident = 0;
-    }
-    fclose(f);
-    return resident * sysconf(_SC_PAGESIZE);
+    text[n] = '\0';
+    /* "size resident shared ...", in pages */
+    char *end = NULL;
+    strtoll(text, &end, 10);
+    long long resident = strtoll(end, NULL, 10);
+    return resident * page_size;
 }
 
 int worker_send_done(const char *id, const struct host_run_result *result, double cpu_s,

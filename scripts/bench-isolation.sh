@@ -58,17 +58,38 @@ per_run() {
   b=$(timed "$name" "$hi" "$@")
   echo "$a $b" | awk -v d=$(( hi - lo )) '{ printf "%.0f %.0f\n", ($3 - $1) / d, ($4 - $2) / d }'
 }
+# median of the "wall cpu" lines on stdin, each column on its own
+median2() {
+  local lines w c
+  lines=$(cat)
+  w=$(cut -d' ' -f1 <<< "$lines" | sort -n | awk '{ v[NR] = $1 } END { m = int((NR + 1) / 2); print (NR % 2 ? v[m] : (v[m] + v[m + 1]) / 2) }')
+  c=$(cut -d' ' -f2 <<< "$lines" | sort -n | awk '{ v[NR] = $1 } END { m = int((NR + 1) / 2); print (NR % 2 ? v[m] : (v[m] + v[m + 1]) / 2) }')
+  printf '%.0f %.0f\n' "$w" "$c"
+}
+# Both modes, `reps` times, interleaved so that a burst of load from other
+# processes hits both alike; sets inproc and worker to the median slopes.
+# One slope is noisy on a shared machine (one run of the bench used to swing
+# the 10-metric overhead by tens of microseconds); the median of 5 is not.
+both_modes() {
+  local name=$1 lo=$2 hi=$3 reps=$4; shift 4
+  local a="" b="" i
+  for i in $(seq "$reps"); do
+    a+="$(per_run "$name" "$lo" "$hi")"$'\n'
+    b+="$(per_run "$name" "$lo" "$hi" --isolation process "$@")"$'\n'
+  done
+  inproc=$(printf '%s' "$a" | median2)
+  worker=$(printf '%s' "$b" | median2)
+}
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", (b > 0 ? a / b : 0) }'; }
 us() { awk -v a="$1" 'BEGIN { printf "%.1f", a / 1000 }'; }
 wall() { echo "${1% *}"; }
 cpu() { echo "${1#* }"; }
 
-echo "== process isolation: overhead per run (slope between two --times)"
+echo "== process isolation: overhead per run (median of 5 (10 metrics) or 3 slopes between two --times; load average $(cut -d" " -f1-3 /proc/loadavg))"
 for n in 10 100000; do
   printf 'instances:\n  - count: %d\n    names: []\n' "$n" > "$tmp/conf.d/submit.yaml"
-  if [ "$n" = 10 ]; then lo=200; hi=2200; else lo=1; hi=4; fi
-  inproc=$(per_run submit "$lo" "$hi")
-  worker=$(per_run submit "$lo" "$hi" --isolation process --workers 1)
+  if [ "$n" = 10 ]; then lo=200; hi=2200; reps=5; else lo=1; hi=4; reps=3; fi
+  both_modes submit "$lo" "$hi" "$reps" --workers 1
   echo "  $n metrics/run, wall: in process $(us "$(wall "$inproc")") us, in a worker" \
        "$(us "$(wall "$worker")") us: +$(us $(( $(wall "$worker") - $(wall "$inproc") ))) us," \
        "$(ratio "$(wall "$worker")" "$(wall "$inproc")")x"

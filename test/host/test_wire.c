@@ -3,7 +3,11 @@
  * isolation: round trips over a socketpair (one frame, two frames in one
  * write, frames larger than the socket buffer), and every way a stream can
  * end or lie: end of stream before a frame, inside a frame, a length over
- * WIRE_MAX_FRAME, objects that are not what the decoder asks for.
+ * WIRE_MAX_FRAME, objects that are not what the decoder asks for; and
+ * frames that would pass the limit: a batch is split, a record alone over it
+ * dropped (and reported), any other frame has its strings cut. main() lowers
+ * the limit to TEST_FRAME_LIMIT through WIRE_MAX_FRAME_ENV, as the hostcli
+ * tests do, so that no test allocates 256 MiB.
  */
 #ifndef _GNU_SOURCE
 #    define _GNU_SOURCE
@@ -15,6 +19,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -23,6 +28,9 @@
 #include <cmocka.h>
 
 #include "wire.h"
+
+/* over test_send2_large's 3.4 MiB batch, far under WIRE_MAX_FRAME */
+#define TEST_FRAME_LIMIT (4u * 1024u * 1024u)
 
 static void pair(int sv[2])
 {
@@ -246,8 +254,210 @@ static void test_send_to_closed_peer(void **state)
     close(sv[0]);
 }
 
+/* Every frame a thread reads until end of stream: sizes, and the objects' copies. */
+struct collector {
+    int fd;
+    size_t frames;
+    size_t largest;
+    msgpack_sbuffer kinds_and_records; /* every object after the first, re-packed */
+    size_t records;
+    long long kinds[16];
+};
+
+static void *collect(void *arg)
+{
+    struct collector *c = arg;
+    msgpack_sbuffer_init(&c->kinds_and_records);
+    msgpack_packer pk;
+    msgpack_packer_init(&pk, &c->kinds_and_records, msgpack_sbuffer_write);
+    for (;;) {
+        char *data = NULL;
+        size_t len = 0;
+        if (wire_recv(c->fd, &data, &len) != 0) {
+            break;
+        }
+        c->largest = len > c->largest ? len : c->largest;
+        struct wire_in in;
+        wire_in_init(&in, data, len);
+        long long kind = -1;
+        wire_int(wire_next(&in), &kind);
+        if (c->frames < 16) {
+            c->kinds[c->frames] = kind;
+        }
+        c->frames++;
+        const msgpack_object *o;
+        while ((o = wire_next(&in)) != NULL) {
+            msgpack_pack_object(&pk, *o);
+            c->records++;
+        }
+        wire_in_free(&in);
+        free(data);
+    }
+    return NULL;
+}
+
+static size_t dropped_records, dropped_bytes, dropped_limit;
+static char dropped_id[32];
+
+static void on_drop(const msgpack_object *record, size_t bytes, size_t limit)
+{
+    dropped_records++;
+    dropped_bytes = bytes;
+    dropped_limit = limit;
+    char *id = wire_strdup(&record->via.array.ptr[1]);
+    snprintf(dropped_id, sizeof(dropped_id), "%s", id != NULL ? id : "");
+    free(id);
+}
+
+/* [kind, id, payload of `bytes` bytes] */
+static void pack_record(struct wire_out *w, const char *id, size_t bytes)
+{
+    char *payload = malloc(bytes);
+    assert_non_null(payload);
+    memset(payload, 'x', bytes);
+    msgpack_pack_array(&w->pk, 3);
+    msgpack_pack_int(&w->pk, WIRE_REC_LOG);
+    wire_pack_str(&w->pk, id);
+    msgpack_pack_str(&w->pk, bytes);
+    msgpack_pack_str_body(&w->pk, payload, bytes);
+    free(payload);
+}
+
+/* The second field of each record collected, in order. */
+static char *ids_of(struct collector *c)
+{
+    static char ids[256];
+    ids[0] = '\0';
+    struct wire_in in;
+    wire_in_init(&in, c->kinds_and_records.data, c->kinds_and_records.size);
+    const msgpack_object *o;
+    while ((o = wire_next(&in)) != NULL) {
+        char *id = wire_strdup(&o->via.array.ptr[1]);
+        strncat(ids, id != NULL ? id : "?", sizeof(ids) - strlen(ids) - 2);
+        strcat(ids, " ");
+        free(id);
+    }
+    wire_in_free(&in);
+    return ids;
+}
+
+/* A batch over the limit goes out in frames under it, in order; a record
+ * that alone exceeds it is dropped and named to the hook, the others kept. */
+static void test_batch_split(void **state)
+{
+    (void)state;
+    size_t limit = wire_max_frame();
+    assert_int_equal(limit, TEST_FRAME_LIMIT);
+    int sv[2];
+    pair(sv);
+    struct wire_out w = {0};
+    wire_begin(&w, WIRE_BATCH);
+    pack_record(&w, "a", 10);
+    pack_record(&w, "huge", limit + 1);
+    pack_record(&w, "c", 10);
+    pack_record(&w, "d", limit * 3 / 4);
+    pack_record(&w, "e", limit * 3 / 4);
+    pack_record(&w, "exact", limit - 64); /* fits alone, with its headers */
+    struct collector c = {.fd = sv[1]};
+    pthread_t thread;
+    assert_int_equal(pthread_create(&thread, NULL, collect, &c), 0);
+    dropped_records = 0;
+    wire_set_drop_hook(on_drop);
+    assert_int_equal(wire_send(sv[0], &w), 0);
+    wire_set_drop_hook(NULL);
+    close(sv[0]);
+    pthread_join(thread, NULL);
+    assert_int_equal(dropped_records, 1);
+    assert_string_equal(dropped_id, "huge");
+    assert_true(dropped_bytes > limit);
+    assert_int_equal(dropped_limit, limit);
+    assert_true(c.largest <= limit);
+    assert_int_equal(c.records, 5);
+    assert_string_equal(ids_of(&c), "a c d e exact ");
+    assert_int_equal(c.frames, 4); /* [a] [c d] [e] [exact] */
+    for (size_t i = 0; i < c.frames; i++) {
+        assert_int_equal(c.kinds[i], WIRE_BATCH);
+    }
+    msgpack_sbuffer_destroy(&c.kinds_and_records);
+    wire_free(&w);
+    close(sv[1]);
+}
+
+/* A run's result with a huge error and warning arrives, cut to fit, each
+ * cut string saying so; short strings and other fields are untouched. */
+static void test_result_cut_to_fit(void **state)
+{
+    (void)state;
+    size_t limit = wire_max_frame();
+    int sv[2];
+    pair(sv);
+    struct wire_out batch = {0}, done = {0};
+    wire_begin(&batch, WIRE_BATCH);
+    pack_record(&batch, "small", 10);
+    wire_begin(&done, WIRE_DONE);
+    wire_pack_str(&done.pk, "check:1");
+    size_t big = limit * 2;
+    char *error = malloc(big + 1);
+    assert_non_null(error);
+    memset(error, 'e', big);
+    error[big] = '\0';
+    /* a 2-byte UTF-8 character across every possible cut */
+    for (size_t i = 1; i + 1 < big; i += 2) {
+        error[i] = (char)0xC3;
+        error[i + 1] = (char)0xA9;
+    }
+    wire_pack_str(&done.pk, error);
+    char *warnings[] = {error, "short", NULL};
+    wire_pack_strings(&done.pk, warnings);
+    msgpack_pack_double(&done.pk, 1.5);
+    struct collector c = {.fd = sv[1]};
+    pthread_t thread;
+    assert_int_equal(pthread_create(&thread, NULL, collect, &c), 0);
+    assert_int_equal(wire_send2(sv[0], &batch, &done), 0);
+    close(sv[0]);
+    pthread_join(thread, NULL);
+    assert_int_equal(c.frames, 2);
+    assert_int_equal(c.kinds[0], WIRE_BATCH);
+    assert_int_equal(c.kinds[1], WIRE_DONE);
+    assert_true(c.largest <= limit);
+    struct wire_in in;
+    wire_in_init(&in, c.kinds_and_records.data, c.kinds_and_records.size);
+    wire_next(&in); /* the batch's record */
+    char *id = wire_strdup(wire_next(&in));
+    assert_string_equal(id, "check:1");
+    free(id);
+    const char *note = " [truncated to fit the frame limit]";
+    char *cut = wire_strdup(wire_next(&in));
+    assert_non_null(cut);
+    size_t n = strlen(cut);
+    assert_true(n > limit / 3 && n < limit / 2); /* two big strings share the frame */
+    assert_string_equal(cut + n - strlen(note), note);
+    assert_memory_equal(cut, error, n - strlen(note)); /* a prefix, on a character boundary */
+    assert_true(((unsigned char)cut[n - strlen(note)] & 0xC0) != 0x80);
+    free(cut);
+    char **list = wire_strings(wire_next(&in));
+    assert_non_null(list);
+    assert_string_equal(list[0] + strlen(list[0]) - strlen(note), note);
+    assert_string_equal(list[1], "short");
+    assert_null(list[2]);
+    free(list);
+    double d = 0;
+    assert_true(wire_double(wire_next(&in), &d));
+    assert_true(d == 1.5);
+    wire_in_free(&in);
+    msgpack_sbuffer_destroy(&c.kinds_and_records);
+    free(error);
+    wire_free(&batch);
+    wire_free(&done);
+    close(sv[1]);
+}
+
 int main(void)
 {
+    /* before any frame: the limit is read once */
+    char limit[32];
+    snprintf(limit, sizeof(limit), "%u", TEST_FRAME_LIMIT);
+    setenv(WIRE_MAX_FRAME_ENV, limit, 1);
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_round_trip),
         cmocka_unit_test(test_wrong_types),
@@ -256,6 +466,8 @@ int main(void)
         cmocka_unit_test(test_oversized_length),
         cmocka_unit_test(test_send2_large),
         cmocka_unit_test(test_send_to_closed_peer),
+        cmocka_unit_test(test_batch_split),
+        cmocka_unit_test(test_result_cut_to_fit),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
