@@ -260,11 +260,60 @@ static int send_load(struct supervisor *s, struct worker *w, const struct load *
 {
     wire_begin(&s->out, WIRE_LOAD);
     wire_pack_str(&s->out.pk, l->name);
-    msgpack_pack_int(&s->out.pk, l->workers);
-    msgpack_pack_int(&s->out.pk, l->k);
-    msgpack_pack_int(&s->out.pk, l->shift);
     msgpack_pack_int(&s->out.pk, quiet ? 1 : 0);
+    msgpack_pack_array(&s->out.pk, (uint32_t)l->count);
+    for (size_t i = 0; i < l->count; i++) {
+        const struct check_instance *inst = &l->instances[i];
+        msgpack_pack_array(&s->out.pk, 5);
+        msgpack_pack_int64(&s->out.pk, l->index[i]);
+        wire_pack_str(&s->out.pk, inst->json);
+        wire_pack_str(&s->out.pk, inst->init_config_json);
+        wire_pack_str(&s->out.pk, inst->source);
+        msgpack_pack_double(&s->out.pk, inst->interval);
+    }
     return wire_send(w->fd, &s->out);
+}
+
+static void load_free(struct load *l)
+{
+    for (size_t i = 0; i < l->count; i++) {
+        free(l->instances[i].json);
+        free(l->instances[i].init_config_json);
+        free(l->instances[i].source);
+    }
+    free(l->instances);
+    free(l->index);
+    free(l->name);
+    memset(l, 0, sizeof(*l));
+}
+
+/* Copies the instances of cc that go on worker k; false when out of memory (l freed). */
+static bool load_share(struct load *l, const struct check_config *cc, size_t n)
+{
+    l->instances = calloc(n + 1, sizeof(*l->instances));
+    l->index = calloc(n + 1, sizeof(*l->index));
+    l->name = strdup(cc->name);
+    if (l->instances == NULL || l->index == NULL || l->name == NULL) {
+        load_free(l);
+        return false;
+    }
+    for (size_t i = 0; i < cc->count; i++) {
+        if ((long long)((i + (size_t)l->shift) % (size_t)l->workers) != l->k) {
+            continue;
+        }
+        const struct check_instance *from = &cc->instances[i];
+        struct check_instance *to = &l->instances[l->count];
+        l->index[l->count++] = (long long)i;
+        to->interval = from->interval;
+        to->json = strdup(from->json);
+        to->init_config_json = strdup(from->init_config_json);
+        to->source = strdup(from->source);
+        if (to->json == NULL || to->init_config_json == NULL || to->source == NULL) {
+            load_free(l);
+            return false;
+        }
+    }
+    return true;
 }
 
 /* Starts a stopped worker and loads again what it held, quietly. */
@@ -355,9 +404,9 @@ int supervisor_load(struct supervisor *s, const struct check_config *cc,
             continue;
         }
         struct worker *w = &s->workers[k];
-        struct load l = {.name = cc->name, .workers = s->count, .k = k, .shift = shift};
+        struct load l = {.workers = s->count, .k = k, .shift = shift};
         struct load *grown = realloc(w->loads, (w->load_count + 1) * sizeof(*grown));
-        if (grown == NULL || (l.name = strdup(cc->name)) == NULL) {
+        if (grown == NULL || !load_share(&l, cc, share(s, cc, shift, k))) {
             if (grown != NULL) {
                 w->loads = grown;
             }
@@ -557,7 +606,7 @@ void supervisor_stop(struct supervisor *s, double grace_s)
     }
     for (int k = 0; s->workers != NULL && k < s->count; k++) {
         for (size_t i = 0; i < s->workers[k].load_count; i++) {
-            free(s->workers[k].loads[i].name);
+            load_free(&s->workers[k].loads[i]);
         }
         free(s->workers[k].loads);
         free(s->workers[k].flights);

@@ -20,10 +20,16 @@
 #define WORKER_FD_TEXT "3"
 #define BACKOFF_MAX_S 5.0
 
-/* Instance i of check `name` is on worker k when (i + shift) mod workers == k. */
+/* Instance i of check `name` is on worker k when (i + shift) mod workers == k. The
+ * instances are the supervisor's copy of what it read at start: a restarted worker loads
+ * them, not conf.d as it is by then (a file edited while `run` runs changes nothing, as in
+ * process). */
 struct load {
     char *name;
     int workers, k, shift;
+    struct check_instance *instances; /* this worker's share, in configuration order */
+    long long *index;                 /* each one's number in its check's configuration */
+    size_t count;
 };
 
 /* One run in flight on a worker. */

@@ -25,7 +25,7 @@
 #define WIRE_BATCH_BYTES (64u * 1024u)
 
 enum wire_kind {
-    WIRE_LOAD = 1, /* host: check name, workers N, this worker's number k, shift, quiet */
+    WIRE_LOAD = 1, /* host: check name, quiet, [[index, instance, init_config, source, interval], ...] */
     WIRE_RUN,      /* host: check id */
     WIRE_LOADED,   /* worker: [[index, id, version, source, interval], ...] */
     WIRE_BATCH,    /* worker: submissions until the end of the frame */

@@ -286,57 +286,62 @@ struct loaded {
     size_t index_cap;
 };
 
-/* LOAD name workers k shift quiet: the instances i of `name` with (i + shift) % workers == k. */
+/* LOAD name quiet [[i, instance, init_config, source, interval], ...]: the instances of
+ * `name` placed here, as the supervisor read them at start (never conf.d as it is now: a
+ * restart after a file changed loads what the supervisor still schedules). */
 static int handle_load(rtloader_t *rt, const struct host_config *cfg, struct loaded *l,
                        struct wire_in *in, struct wire_out *reply)
 {
     char *name = wire_strdup(wire_next(in));
-    long long workers = 1, k = 0, shift = 0, quiet = 0;
-    if (name == NULL || !wire_int(wire_next(in), &workers) || !wire_int(wire_next(in), &k)
-        || !wire_int(wire_next(in), &shift) || !wire_int(wire_next(in), &quiet) || workers < 1
-        || shift < 0) {
+    long long quiet = 0;
+    const msgpack_object *list = NULL;
+    if (name == NULL || !wire_int(wire_next(in), &quiet) || (list = wire_next(in)) == NULL
+        || list->type != MSGPACK_OBJECT_ARRAY) {
         free(name);
         return -1;
     }
     worker_runs_wait_idle(); /* the supervisor loads on idle workers; instances must not move under a run */
     quiet_notes = quiet != 0;
-    struct check_config cc;
-    char *error = NULL;
     size_t first = l->count;
     int failures = 0;
-    /* the supervisor read the same files already; a change since is reported as a load error.
-     * Keep-going, as the supervisor's `run`: the same files are skipped (and reported there
-     * once), so the instance indexes match; `check` stopped before reaching a worker. */
-    int found = host_check_config_load(cfg->confd_path, name, true, &cc, &error);
-    if (found != 0) {
-        sender_print_note("load_error", name, error != NULL ? error : "configuration changed");
-        free(error);
-        failures = 1;
-    } else {
-        rtloader_gilstate_t gil = ensure_gil(rt);
-        for (size_t i = 0; i < cc.count; i++) {
-            if ((long long)((i + (size_t)shift) % (size_t)workers) != k) {
-                continue; /* another worker's */
-            }
-            struct check_config one = {.name = cc.name, .instances = &cc.instances[i], .count = 1};
-            size_t before = l->count;
-            failures += host_checks_load(rt, cfg, &one, &l->checks, &l->count);
-            if (l->count > before) {
-                if (l->count > l->index_cap) {
-                    size_t cap = l->count * 2;
-                    size_t *grown = realloc(l->index, cap * sizeof(*grown));
-                    if (grown == NULL) {
-                        abort(); /* out of memory in a worker: the supervisor reports the crash */
-                    }
-                    l->index = grown;
-                    l->index_cap = cap;
-                }
-                l->index[l->count - 1] = i;
-            }
+    rtloader_gilstate_t gil = ensure_gil(rt);
+    for (uint32_t j = 0; j < list->via.array.size; j++) {
+        const msgpack_object *e = &list->via.array.ptr[j];
+        long long i = -1;
+        struct check_instance inst = {0};
+        if (e->type != MSGPACK_OBJECT_ARRAY || e->via.array.size < 5
+            || !wire_int(&e->via.array.ptr[0], &i) || i < 0
+            || !wire_double(&e->via.array.ptr[4], &inst.interval)) {
+            failures++;
+            continue;
         }
-        release_gil(rt, gil);
+        inst.json = wire_strdup(&e->via.array.ptr[1]);
+        inst.init_config_json = wire_strdup(&e->via.array.ptr[2]);
+        inst.source = wire_strdup(&e->via.array.ptr[3]);
+        struct check_config one = {.name = name, .instances = &inst, .count = 1};
+        size_t before = l->count;
+        if (inst.json != NULL && inst.init_config_json != NULL && inst.source != NULL) {
+            failures += host_checks_load(rt, cfg, &one, &l->checks, &l->count);
+        } else {
+            failures++;
+        }
+        free(inst.json);
+        free(inst.init_config_json);
+        free(inst.source);
+        if (l->count > before) {
+            if (l->count > l->index_cap) {
+                size_t cap = l->count * 2;
+                size_t *grown = realloc(l->index, cap * sizeof(*grown));
+                if (grown == NULL) {
+                    abort(); /* out of memory in a worker: the supervisor reports the crash */
+                }
+                l->index = grown;
+                l->index_cap = cap;
+            }
+            l->index[l->count - 1] = (size_t)i;
+        }
     }
-    host_check_config_free(&cc);
+    release_gil(rt, gil);
     free(name);
     quiet_notes = false;
     batch_flush();
