@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "checks.h"
 #include "cli.h"
 #include "log.h"
 
@@ -53,6 +54,48 @@ void print_skipped_summary(const struct skipped_files *skipped)
     }
 }
 
+/*
+ * Two instances with the same configuration have the same check id: as the Agent's collector
+ * ("a check with ID ... is already running"), the later one is not scheduled. Run both, they
+ * would share one id, so one sender buffer (each run's output would hold the other's
+ * submissions), and a worker process, which finds an instance by its id, would run the first
+ * one twice at once and never the second.
+ */
+static void drop_duplicates(struct check_config *cc)
+{
+    char **ids = calloc(cc->count + 1, sizeof(char *));
+    if (ids == NULL) {
+        return;
+    }
+    size_t kept = 0;
+    for (size_t i = 0; i < cc->count;) {
+        char *id = host_check_id(cc->name, cc->instances[i].json, cc->instances[i].init_config_json);
+        size_t first = 0;
+        while (id != NULL && first < kept && (ids[first] == NULL || strcmp(ids[first], id) != 0)) {
+            first++;
+        }
+        if (id == NULL || first == kept) {
+            ids[kept++] = id; /* instances before i are kept ones: ids[j] is instance j's */
+            i++;
+            continue;
+        }
+        char *message = NULL;
+        if (asprintf(&message, "%s: the same configuration as %s (check id %s): not scheduled twice",
+                     cc->instances[i].source, cc->instances[first].source, id)
+            >= 0) {
+            host_log(DATADOG_AGENT_WARNING, "check %s: %s", cc->name, message);
+            sender_print_note("skipped_instance", cc->name, message);
+            free(message);
+        }
+        free(id);
+        host_check_config_remove(cc, i);
+    }
+    for (size_t i = 0; i < kept; i++) {
+        free(ids[i]);
+    }
+    free(ids);
+}
+
 int cli_load_named(struct runtime *r, char **names, struct skipped_files *skipped, cli_load_fn load,
                    void *ctx, struct host_check **checks, size_t *count, int *failures)
 {
@@ -76,6 +119,7 @@ int cli_load_named(struct runtime *r, char **names, struct skipped_files *skippe
             sender_print_note("load_error", *name, message);
             (*failures)++;
         } else {
+            drop_duplicates(&cc);
             *failures += load(ctx, &cc, checks, count);
         }
         host_check_config_free(&cc);

@@ -323,6 +323,20 @@ static void free_instance(struct check_instance *ci)
     free(ci->source);
 }
 
+/* run_timeout (process isolation) of an instance or init_config: seconds, 0 or absent for
+ * none. A value that is no number used to be ignored silently, leaving a hung check unbounded
+ * while its configuration says otherwise. */
+static bool bad_run_timeout(const struct value *map, const char *file, char **error)
+{
+    const struct value *v = map != NULL && map->type == VALUE_MAP ? value_get(map, "run_timeout") : NULL;
+    double timeout = 0;
+    if (v == NULL || (value_as_double(v, 0, &timeout) && isfinite(timeout) && timeout >= 0)) {
+        return false;
+    }
+    *error = error_at(file, v->line, "'run_timeout' must be a number of seconds (0 or none: no timeout)");
+    return true;
+}
+
 /* Appends the instances of one file, each with that file's init_config; on
  * failure nothing of the file is kept (the Agent rejects a file whole). */
 static int load_check_file(const char *file, struct check_config *out, char **error)
@@ -356,6 +370,9 @@ static int load_check_file(const char *file, struct check_config *out, char **er
                           value_type_name(instances->type));
         goto done;
     }
+    if (bad_run_timeout(init_config, file, error)) {
+        goto done;
+    }
     init_config_json = init_config != NULL && init_config->type == VALUE_MAP
                                  ? value_to_json(init_config)
                                  : strdup("{}");
@@ -383,6 +400,9 @@ static int load_check_file(const char *file, struct check_config *out, char **er
         if (!value_as_double(mci, interval, &interval) || !isfinite(interval) || interval <= 0) {
             *error = error_at(file, mci->line,
                               "'min_collection_interval' must be a positive number of seconds");
+            goto done;
+        }
+        if (bad_run_timeout(inst, file, error)) {
             goto done;
         }
         struct check_instance *ci = &out->instances[out->count];
@@ -518,6 +538,14 @@ int host_check_config_load(const char *confd, const char *name, bool keep_going,
         files++;
     }
     return files == 0 ? 1 : 0;
+}
+
+void host_check_config_remove(struct check_config *cfg, size_t i)
+{
+    free_instance(&cfg->instances[i]);
+    memmove(&cfg->instances[i], &cfg->instances[i + 1],
+            (cfg->count - i - 1) * sizeof(cfg->instances[0]));
+    cfg->count--;
 }
 
 void host_check_config_free(struct check_config *cfg)

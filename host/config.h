@@ -84,6 +84,8 @@ struct check_config {
 int host_check_config_load(const char *confd, const char *name, bool keep_going,
                            struct check_config *out, char **error);
 void host_check_config_free(struct check_config *cfg);
+/* Drops instance i (the later ones move down). */
+void host_check_config_remove(struct check_config *cfg, size_t i);
 
 /* The names of the checks configured under `confd`, sorted (NULL-terminated, malloc'd). */
 char **host_confd_check_names(const char *confd, char **error);

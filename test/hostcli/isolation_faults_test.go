@@ -50,3 +50,58 @@ func TestIsolationConfdChangedWhileRunning(t *testing.T) {
 		t.Errorf("a restarted worker reported a load error: %v", o)
 	}
 }
+
+// Two instances with the same configuration have the same check id. As the
+// Agent's collector, the later one is not scheduled (a skipped_instance note
+// names both), in both modes: they used to share one sender buffer, and a
+// worker, which finds an instance by id, ran the first object twice (at once
+// in `run`) and never the second.
+func TestIsolationSameInstanceTwice(t *testing.T) {
+	for _, mode := range []string{"none", "process"} {
+		tr := newTree(t, false)
+		tr.writeFile(filepath.Join(tr.confd, "twin_check.yaml"),
+			"init_config:\ninstances:\n  - {a: 1}\n  - {b: 2}\n  - {a: 1}\n")
+		r := tr.check("twin_check", "--isolation", mode, "--workers", "1")
+		wantCode(t, r, 0)
+		objs := r.lines(t)
+		runs := where(objs, "run", "twin_check")
+		if len(runs) != 2 || runs[0].str("check_id") == runs[1].str("check_id") {
+			t.Errorf("%s: want one run of each distinct instance, got %v\n%s", mode, runs, r)
+		}
+		for _, m := range where(objs, "metric", "twin_check") {
+			if m.num("value") != 1 {
+				t.Errorf("%s: an object ran twice: %v", mode, m)
+			}
+		}
+		note := one(t, where(objs, "skipped_instance", "twin_check"), mode+": skipped_instance note")
+		wantContains(t, mode+": note", note.str("message"), "twin_check.yaml:5: the same configuration as ")
+		wantContains(t, mode+": note", note.str("message"), "twin_check.yaml:3 (check id twin_check:")
+	}
+}
+
+// run_timeout that is no number of seconds (negative, NaN, infinite, a
+// string, a list), in an instance or in init_config, is a configuration error
+// naming the file and line, as every other setting; it used to be ignored
+// silently, leaving a hung check unbounded.
+func TestIsolationBadRunTimeout(t *testing.T) {
+	tr := newTree(t, false)
+	for i, bad := range []string{"-1", ".nan", ".inf", "'30'", "[1]"} {
+		conf := "init_config:\ninstances:\n  - mode: ok\n    run_timeout: " + bad + "\n"
+		line := ":4:"
+		if i%2 == 1 {
+			conf = "init_config:\n  run_timeout: " + bad + "\ninstances:\n  - mode: ok\n"
+			line = ":2:"
+		}
+		tr.writeFile(filepath.Join(tr.confd, "crash_check.yaml"), conf)
+		r := tr.check("crash_check", "--isolation", "process", "--workers", "1")
+		wantCode(t, r, 3)
+		wantContains(t, "stderr", r.stderr, "crash_check.yaml"+line+" 'run_timeout' must be a number of seconds")
+	}
+	tr.writeFile(filepath.Join(tr.confd, "crash_check.yaml"),
+		"init_config:\ninstances:\n  - {mode: ok, run_timeout: 0}\n  - {mode: ok, run_timeout: 2.5}\n  - {mode: ok, run_timeout: ~}\n")
+	r := tr.check("crash_check", "--isolation", "process", "--workers", "1")
+	wantCode(t, r, 0)
+	if n := len(where(r.lines(t), "run", "crash_check")); n != 3 {
+		t.Errorf("want 3 runs with valid run_timeouts, got %d\n%s", n, r)
+	}
+}
