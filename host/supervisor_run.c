@@ -81,6 +81,9 @@ static void worker_lost(struct supervisor *s, struct worker *w, char *how)
                                "timed out after %g s (run_timeout); the check ignored its "
                                "cancellation: %s",
                                check->run_timeout, ended);
+            /* it runs alone next: otherwise every run sharing its worker would be killed
+             * with it, cycle after cycle (a check stuck in C code holding the GIL) */
+            check->suspect = true;
         } else if (w->kill_reason != NULL) {
             written = asprintf(&result.error, "its worker was killed because %s: %s",
                                w->kill_reason, ended);

@@ -105,3 +105,37 @@ func TestIsolationBadRunTimeout(t *testing.T) {
 		t.Errorf("want 3 runs with valid run_timeouts, got %d\n%s", n, r)
 	}
 }
+
+// A check that ignores its cancellation past run_timeout (here stuck in C
+// code holding the GIL, so the other run waits for it) gets
+// its worker killed: the runs sharing that worker fail once, naming it, then
+// it runs alone, so they are not killed with it cycle after cycle (they used
+// to fail on every run it shared).
+func TestIsolationTimedOutCheckRunsAlone(t *testing.T) {
+	_, p := startIsolatedRun(t, map[string]string{
+		"crash_check.yaml": "instances:\n  - mode: gil\n    run_timeout: 0.3\n    min_collection_interval: 1\n" +
+			"  - mode: ok\n    min_collection_interval: 1\n",
+	}, "")
+	p.waitFor("3 timeouts of the stuck check", runWarmup, func(objs []obj) bool {
+		return len(crashRunsOf(objs, "2")) >= 3
+	})
+	code, _ := p.stop(syscall.SIGTERM, 10*time.Second)
+	if code != 0 {
+		t.Errorf("exit code %d after SIGTERM\n%s", code, p.dump())
+	}
+	objs := p.objects()
+	for _, r := range crashRunsOf(objs, "2") {
+		wantContains(t, "stuck run", r.str("error"), "the check ignored its cancellation")
+	}
+	other := crashRunsOf(objs, "5")
+	killed := 0
+	for _, r := range other {
+		if strings.Contains(r.str("error"), "its worker was killed because") {
+			killed++
+		}
+	}
+	if killed > 1 || len(withField(other, "status", "ok")) < 1 {
+		t.Errorf("the other instance: %d of %d runs killed with the stuck one, want at most 1 (and a good one)\n%s",
+			killed, len(other), p.dump())
+	}
+}

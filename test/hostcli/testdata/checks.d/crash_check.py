@@ -27,6 +27,8 @@ class CrashCheck(AgentCheck):
         elif mode == "spin":
             while True:  # ignores cancellation
                 pass
+        elif mode == "gil":  # stuck in C code holding the GIL: nothing else in the worker runs
+            ctypes.PyDLL(None).sleep(instance.get("seconds", 30))
         elif mode == "sleep":
             while not self.cancelled:
                 time.sleep(0.05)
