@@ -259,9 +259,29 @@ static double fwd_process_start_time(void)
     return host_start_time;
 }
 
+/*
+ * A process forked from the worker (os.fork, multiprocessing's fork, a module that forks at
+ * import) is not the worker: were it to keep the socket, the supervisor would never see it end
+ * when the worker dies (every run in flight there would wait forever), and what the copy wrote
+ * would interleave with the worker's frames. Exec'd children do not get it either (CLOEXEC).
+ * Async-signal-safe: close(2) only.
+ */
+static void close_socket_in_forked_child(void)
+{
+    if (out_fd >= 0) {
+        close(out_fd);
+        out_fd = -1;
+    }
+}
+
 void worker_register(rtloader_t *rt, int fd)
 {
     out_fd = fd;
+    int flags = fcntl(fd, F_GETFD);
+    if (flags >= 0) {
+        fcntl(fd, F_SETFD, flags | FD_CLOEXEC);
+    }
+    pthread_atfork(NULL, NULL, close_socket_in_forked_child);
     const char *start = getenv(WORKER_START_TIME_ENV);
     if (start != NULL) {
         host_start_time = strtod(start, NULL);

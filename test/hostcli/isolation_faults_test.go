@@ -1,7 +1,9 @@
 package hostcli
 
 import (
+	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"syscall"
 	"testing"
@@ -137,5 +139,41 @@ func TestIsolationTimedOutCheckRunsAlone(t *testing.T) {
 	if killed > 1 || len(withField(other, "status", "ok")) < 1 {
 		t.Errorf("the other instance: %d of %d runs killed with the stuck one, want at most 1 (and a good one)\n%s",
 			killed, len(other), p.dump())
+	}
+}
+
+// A module that forks at import (os.fork; multiprocessing's fork is the
+// same): the copy is not the worker. It used to keep the worker's socket, so
+// when the worker died the supervisor never saw the socket end and the run
+// waited forever (`check` hung, `run` skipped the instance for good). The
+// copy goes with the worker's process group.
+func TestIsolationForkedCopyOfAWorker(t *testing.T) {
+	tr := newTree(t, false)
+	childFile := filepath.Join(tr.dir, "child")
+	tr.writeFile(filepath.Join(tr.confd, "forker_check.yaml"),
+		"instances:\n  - child_file: "+quoted(childFile)+"\n")
+	started := time.Now()
+	r := tr.check("forker_check", "--isolation", "process", "--workers", "1")
+	if took := time.Since(started); took > 10*time.Second {
+		t.Errorf("the crashed run took %v to be reported", took)
+	}
+	wantCode(t, r, 1)
+	only := one(t, where(r.lines(t), "run", "forker_check"), "run")
+	wantContains(t, "run error", only.str("error"), "exited with status 3")
+	data, err := os.ReadFile(childFile)
+	if err != nil {
+		t.Fatalf("the check did not run: %v\n%s", err, r)
+	}
+	child, _ := strconv.Atoi(strings.TrimSpace(string(data)))
+	if child <= 0 {
+		t.Fatalf("bad child pid %q", data)
+	}
+	deadline := time.Now().Add(2 * time.Second)
+	for alive(child) && time.Now().Before(deadline) {
+		time.Sleep(20 * time.Millisecond)
+	}
+	if alive(child) {
+		syscall.Kill(child, syscall.SIGKILL)
+		t.Errorf("the forked copy %d outlived its worker", child)
 	}
 }
