@@ -218,6 +218,12 @@ int host_janitor_start(char **error)
     }
     close(sv[1]);
     sock = sv[0];
+    /* out of the low numbers a worker's fork child dup2s onto (its socket is 3) */
+    int high = fcntl(sock, F_DUPFD_CLOEXEC, 10);
+    if (high >= 0) {
+        close(sock);
+        sock = high;
+    }
     janitor_pid = pid;
     self_pid = getpid();
     snprintf(fd_entry, sizeof(fd_entry), "%s=%d", HOST_JANITOR_FD_ENV, sock);
