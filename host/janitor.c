@@ -157,7 +157,7 @@ void host_janitor_attach_inherited(void)
 static void become_janitor(int fd)
 {
     setpgid(0, 0); /* a kill of the host's group (or Ctrl-C on a terminal) must not take it too */
-    prctl(PR_SET_NAME, "rtloader-janitor");
+    prctl(PR_SET_NAME, "rtl-janitor"); /* 15 bytes at most */
     struct sigaction ign;
     memset(&ign, 0, sizeof(ign));
     ign.sa_handler = SIG_IGN;
