@@ -29,7 +29,8 @@
 #include "error.h"
 #include "janitor.h"
 
-enum { MSG_REGISTER = 1, MSG_RELEASE = 2 };
+/* FORKED: a child forked from the host (pgid holds its pid), killed by pid at the end. */
+enum { MSG_REGISTER = 1, MSG_RELEASE = 2, MSG_FORKED = 3 };
 
 /* One record per message; `owner` is the process that registered the group. */
 struct janitor_msg {
@@ -48,14 +49,25 @@ static bool atfork_registered;
 
 /* ---- the host side ---- */
 
+static void send_msg(int op, pid_t pgid);
+
+/*
+ * In the child of any fork but a worker's: a forked child that never execs
+ * keeps the environment of the host's own exec (no tag) and its group, so
+ * the janitor learns it by pid. Then the socket is closed: a child outliving
+ * the host must not keep the janitor from seeing the host's end.
+ */
 static void close_in_forked_child(void)
 {
+    pid_t parent = self_pid;
+    self_pid = getpid();
     if (keep_in_next_fork) {
-        self_pid = getpid();
         return;
     }
-    /* a check's os.fork child outliving the host must not hold the janitor's socket open */
     if (sock >= 0) {
+        struct janitor_msg m = {MSG_FORKED, (int32_t)self_pid, (int32_t)parent};
+        ssize_t ignored = send(sock, &m, sizeof(m), MSG_NOSIGNAL);
+        (void)ignored;
         close(sock);
         sock = -1;
     }
@@ -307,6 +319,96 @@ static int registry_release(struct registry *r, pid_t pgid)
     return killed;
 }
 
+/*
+ * A forked child is known by pid and start time (clock ticks since boot,
+ * /proc/<pid>/stat field 22): pid and start time together never name
+ * another process, so a reused pid is never killed. 0: gone.
+ */
+static unsigned long long start_time_of(pid_t pid)
+{
+    char path[64], text[1024];
+    snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0) {
+        return 0;
+    }
+    ssize_t n = read(fd, text, sizeof(text) - 1);
+    close(fd);
+    if (n <= 0) {
+        return 0;
+    }
+    text[n] = '\0';
+    const char *at = strrchr(text, ')'); /* the name may hold spaces and parentheses */
+    unsigned long long start = 0;
+    char state = '?';
+    /* after the name: state (3), then fields 4..21, then starttime (22) */
+    if (at == NULL
+        || sscanf(at + 1, " %c %*s %*s %*s %*s %*s %*s %*s %*s %*s %*s %*s %*s %*s %*s %*s %*s %*s %*s %llu",
+                  &state, &start) != 2
+        || state == 'Z') {
+        return 0;
+    }
+    return start;
+}
+
+struct forked {
+    pid_t pid;
+    unsigned long long start;
+};
+
+struct forked_list {
+    struct forked *items;
+    size_t count;
+    size_t cap;
+    size_t pruned_at; /* count after the last prune: prune again when it doubles */
+};
+
+/* Drops the children that are gone (or whose pid now names another process). */
+static void forked_prune(struct forked_list *l)
+{
+    size_t kept = 0;
+    for (size_t i = 0; i < l->count; i++) {
+        if (start_time_of(l->items[i].pid) == l->items[i].start) {
+            l->items[kept++] = l->items[i];
+        }
+    }
+    l->count = kept;
+    l->pruned_at = kept;
+}
+
+static void forked_add(struct forked_list *l, pid_t pid)
+{
+    unsigned long long start = start_time_of(pid);
+    if (start == 0) {
+        return; /* already gone */
+    }
+    if (l->count >= 64 && l->count >= 2 * l->pruned_at) {
+        forked_prune(l); /* short-lived forks (a Popen before its exec) must not pile up */
+    }
+    if (l->count == l->cap) {
+        size_t cap = l->cap ? l->cap * 2 : 64;
+        struct forked *grown = realloc(l->items, cap * sizeof(*grown));
+        if (grown == NULL) {
+            return;
+        }
+        l->items = grown;
+        l->cap = cap;
+    }
+    l->items[l->count++] = (struct forked){pid, start};
+}
+
+static int forked_kill(struct forked_list *l)
+{
+    int killed = 0;
+    for (size_t i = 0; i < l->count; i++) {
+        if (start_time_of(l->items[i].pid) == l->items[i].start) {
+            killed += kill(l->items[i].pid, SIGKILL) == 0;
+        }
+    }
+    free(l->items);
+    return killed;
+}
+
 /* Whether /proc/<pid>/environ holds `entry` as a whole NUL-terminated item. */
 static bool has_entry(int proc_fd, const char *pid, const char *entry, size_t entry_len,
                       char **buf, size_t *cap)
@@ -394,6 +496,7 @@ static int kill_tagged(const char *entry)
 int host_janitor_serve(int fd, const char *entry)
 {
     struct registry r = {NULL, 0, 0};
+    struct forked_list forked = {NULL, 0, 0, 0};
     int killed = 0;
     for (;;) {
         struct janitor_msg m;
@@ -411,8 +514,11 @@ int host_janitor_serve(int fd, const char *entry)
             registry_add(&r, m.pgid, m.owner);
         } else if (m.op == MSG_RELEASE) {
             killed += registry_release(&r, m.pgid);
+        } else if (m.op == MSG_FORKED) {
+            forked_add(&forked, m.pgid);
         }
     }
+    killed += forked_kill(&forked);
     for (size_t i = 0; i < r.count; i++) {
         killed += kill(-r.items[i].pgid, SIGKILL) == 0;
     }

@@ -16,6 +16,7 @@
 #include <fcntl.h>
 #include <setjmp.h>
 #include <signal.h>
+#include <spawn.h>
 #include <stdarg.h>
 #include <stdatomic.h>
 #include <stddef.h>
@@ -81,6 +82,20 @@ static pid_t sleeper(bool new_session, char *const env[])
         _exit(127);
     }
     setpgid(pid, pid); /* whichever runs first: the group exists before it is named */
+    return pid;
+}
+
+/* A sleeper in a group of its own started by posix_spawn: no fork handler runs, as for a vfork. */
+static pid_t spawned_sleeper(char *const env[])
+{
+    posix_spawnattr_t attr;
+    pid_t pid = -1;
+    char *argv[] = {"sleep", "60", NULL};
+    posix_spawnattr_init(&attr);
+    posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETPGROUP);
+    posix_spawnattr_setpgroup(&attr, 0);
+    assert_int_equal(posix_spawn(&pid, "/bin/sleep", NULL, &attr, argv, env), 0);
+    posix_spawnattr_destroy(&attr);
     return pid;
 }
 
@@ -259,7 +274,11 @@ static void janitor_kills_tagged_processes(void **state)
     assert_clean();
 }
 
-/* The whole path: start, tag, register, the host's end closing, the janitor gone. */
+/*
+ * The whole path: start, tag, register, fork, the host's end closing, the
+ * janitor gone. What it killed: the registered group, the tagged process in
+ * a session of its own, the forked child; not the released group.
+ */
 static void janitor_started_cleans_up_at_finish(void **state)
 {
     (void)state;
@@ -273,10 +292,25 @@ static void janitor_started_cleans_up_at_finish(void **state)
 
     pid_t group = sleeper(false, NULL);
     int slot = host_children_add(group);
-    pid_t released = sleeper(false, (char *[]){"PATH=/bin", NULL});
+    pid_t released = spawned_sleeper((char *[]){"PATH=/bin", NULL});
     int released_slot = host_children_add(released);
     host_children_remove(released_slot);
     pid_t session = sleeper(true, NULL); /* tagged: our environment now holds the tag */
+    /* forked, never exec'd, in our own group, no tag: known by pid (its fork handler told) */
+    pid_t forked = fork();
+    assert_true(forked >= 0);
+    if (forked == 0) {
+        for (;;) {
+            pause();
+        }
+    }
+    /* forked and gone before the end: its pid is not killed again */
+    pid_t short_lived = fork();
+    assert_true(short_lived >= 0);
+    if (short_lived == 0) {
+        _exit(0);
+    }
+    assert_int_equal(waitpid(short_lived, NULL, 0), short_lived);
     usleep(100000);
 
     host_janitor_finish(HOST_JANITOR_FINISH_S);
@@ -285,6 +319,7 @@ static void janitor_started_cleans_up_at_finish(void **state)
     assert_int_equal(kill(janitor, 0), -1); /* reaped by finish: gone */
     assert_true(was_killed(group));
     assert_true(was_killed(session));
+    assert_true(was_killed(forked));
     assert_true(running(released));
     host_children_remove(slot);
     end(released);

@@ -77,7 +77,7 @@ func TestJanitorHostSIGKILLed(t *testing.T) {
 			p := startLive(t, tr.dir, "run", "-c", tr.config, "--format", "json",
 				"--log-level", "debug", "--isolation", mode, "--workers", "1")
 			pids := map[string]int{"janitor": janitorPid(t, p)}
-			for _, name := range []string{"command", "child", "grandchild", "setsid", "popen"} {
+			for _, name := range []string{"command", "child", "grandchild", "setsid", "popen", "forked"} {
 				got := readPids(t, p, filepath.Join(tr.dir, name))
 				pids[name] = got[0]
 			}

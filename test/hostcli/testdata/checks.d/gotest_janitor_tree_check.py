@@ -3,11 +3,14 @@
 Through _util.get_subprocess_output: a command (its own process group) with
 a child and a grandchild in that group and one that moved to a session of
 its own (setsid). Through subprocess.Popen: a process the check starts
-itself, in the host's (or the worker's) group. Each writes its pid to
+itself, in the host's (or the worker's) group. Through os.fork: a child
+that never execs (so its environment is the host's own, untagged). Each writes its pid to
 <dir>/<name> (atomically), then sleeps; the command waits for them all, so
 the run never ends on its own.
 """
+import os
 import subprocess
+import time
 
 import _util
 from datadog_checks.base import AgentCheck
@@ -23,7 +26,16 @@ def record(name):
 class JanitorTreeCheck(AgentCheck):
     def check(self, instance):
         d = instance["dir"]
-        subprocess.Popen(["sh", "-c", record("popen")], env=dict(__import__("os").environ, D=d))
+        subprocess.Popen(["sh", "-c", record("popen")], env=dict(os.environ, D=d))
+        child = os.fork()
+        if child == 0:
+            try:
+                with open(os.path.join(d, "forked.tmp"), "w") as f:
+                    f.write(str(os.getpid()))
+                os.rename(os.path.join(d, "forked.tmp"), os.path.join(d, "forked"))
+                time.sleep(300)
+            finally:
+                os._exit(0)
         script = " ".join([
             "sh -c %s &" % quote(record("child")),
             "sh -c %s &" % quote("sh -c %s & wait" % quote(record("grandchild"))),
