@@ -7,7 +7,7 @@
  * and end of stream arrives once every copy of the host's end is closed.
  */
 #ifndef _GNU_SOURCE
-#    define _GNU_SOURCE /* pthread_atfork, dirfd */
+#    define _GNU_SOURCE /* close_range, dirfd */
 #endif
 
 #include <dirent.h>
@@ -15,6 +15,7 @@
 #include <fcntl.h>
 #include <pthread.h>
 #include <signal.h>
+#include <stdatomic.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -39,7 +40,7 @@ struct janitor_msg {
     int32_t owner;
 };
 
-static int sock = -1;
+static _Atomic int sock = -1; /* read by any thread, changed at the end */
 static pid_t janitor_pid;
 static pid_t self_pid; /* the sender's pid, cached: register/release are on a hot path */
 static char tag_entry[96];
@@ -165,8 +166,11 @@ void host_janitor_attach_inherited(void)
     register_atfork();
 }
 
-/* In the janitor, right after fork: nothing of the host's may stay open or handled. */
-static void become_janitor(int fd)
+/*
+ * In the janitor, right after fork: nothing of the host's may stay open or
+ * handled. Returns the socket's new descriptor (3).
+ */
+static int become_janitor(int fd)
 {
     setpgid(0, 0); /* a kill of the host's group (or Ctrl-C on a terminal) must not take it too */
     prctl(PR_SET_NAME, "rtl-janitor"); /* 15 bytes at most */
@@ -187,14 +191,19 @@ static void become_janitor(int fd)
             dup2(devnull, std);
         }
     }
-    for (int other = 3; other < 65536; other++) {
-        if (other != fd && other != devnull) {
+    if (devnull > 2 && devnull != fd) {
+        close(devnull);
+    }
+    if (fd != 3) {
+        dup2(fd, 3);
+        fd = 3;
+    }
+    if (close_range(4, ~0U, 0) != 0) {
+        for (int other = 4; other < 65536; other++) { /* kernels before 5.9 */
             close(other);
         }
     }
-    if (devnull > 2) {
-        close(devnull);
-    }
+    return fd;
 }
 
 int host_janitor_start(char **error)
@@ -224,8 +233,8 @@ int host_janitor_start(char **error)
     }
     if (pid == 0) {
         close(sv[0]);
-        become_janitor(sv[1]);
-        host_janitor_serve(sv[1], tag_entry[0] != '\0' ? tag_entry : NULL);
+        int fd = become_janitor(sv[1]);
+        host_janitor_serve(fd, tag_entry[0] != '\0' ? tag_entry : NULL);
         _exit(0);
     }
     close(sv[1]);
@@ -245,9 +254,14 @@ int host_janitor_start(char **error)
 
 void host_janitor_finish(double timeout_s)
 {
+    /*
+     * shutdown, not close: the janitor sees the end at once, even if a
+     * worker still holds a copy, and a thread still sending meanwhile gets
+     * EPIPE, never a descriptor number reused by something else.
+     */
     if (sock >= 0) {
-        close(sock);
-        sock = -1;
+        shutdown(sock, SHUT_WR);
+        sock = -1; /* left open: the process is ending */
     }
     if (janitor_pid <= 0) {
         return;
