@@ -313,6 +313,21 @@ static void janitor_started_cleans_up_at_finish(void **state)
     assert_int_equal(waitpid(short_lived, NULL, 0), short_lived);
     usleep(100000);
 
+    /* a command given an environment of its own gets the tag added, unless it sets one */
+    char *argv[] = {"sh", "-c", "echo \"$A $RTLOADER_JANITOR_TAG\"", NULL};
+    char expected[128];
+    snprintf(expected, sizeof(expected), "1 %s\n", tag);
+    struct host_subprocess_result r;
+    assert_int_equal(host_subprocess_run(argv, (char *[]){"A=1", NULL}, 0, &r, &error), 0);
+    assert_string_equal(r.out, expected);
+    _free(r.out);
+    _free(r.err);
+    assert_int_equal(host_subprocess_run(argv, (char *[]){"A=2", "RTLOADER_JANITOR_TAG=own", NULL},
+                                         0, &r, &error), 0);
+    assert_string_equal(r.out, "2 own\n");
+    _free(r.out);
+    _free(r.err);
+
     host_janitor_finish(HOST_JANITOR_FINISH_S);
     assert_int_equal(host_janitor_pid(), 0);
     errno = 0;
