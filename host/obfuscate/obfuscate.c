@@ -240,6 +240,11 @@ int obfuscate_cache_configure(bool enabled, size_t max_bytes)
     return 0;
 }
 
+obf_result_cache_t *obfuscate_cache_swap(obf_result_cache_t *cache)
+{
+    return atomic_exchange(&result_cache, cache);
+}
+
 bool obfuscate_cache_stats(obf_result_cache_stats_t *stats)
 {
     obf_result_cache_t *c = atomic_load(&result_cache);

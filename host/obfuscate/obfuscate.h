@@ -28,6 +28,10 @@ char *obfuscate_mongodb_text(const char *command, size_t len, char **error);
  * left as it was). Replacing a cache frees it: call only while no obfuscation runs (at start,
  * or between test phases). Results are the same with or without it (docs/obfuscation.md). */
 int obfuscate_cache_configure(bool enabled, size_t max_bytes);
+/* Tests and fuzz targets: puts `cache` (NULL: none) in place and returns the one it replaces,
+ * freeing nothing, so that a caller can compare answers with and without its own cache. Same
+ * rule: no obfuscation in flight. */
+obf_result_cache_t *obfuscate_cache_swap(obf_result_cache_t *cache);
 /* false (and zeros) when the cache is off. */
 bool obfuscate_cache_stats(obf_result_cache_stats_t *stats);
 

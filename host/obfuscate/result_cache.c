@@ -66,18 +66,33 @@ static uint64_t mix(uint64_t a, uint64_t b)
 static uint64_t hash_part(uint64_t h, const char *p, size_t len)
 {
     size_t n = len;
-    while (n >= 8) {
-        uint64_t w;
-        memcpy(&w, p, 8);
-        h = mix(h ^ w, K1);
-        p += 8;
-        n -= 8;
+    /* 16 bytes per multiply: the options text alone is hundreds of bytes on every call */
+    while (n >= 16) {
+        uint64_t w0, w1;
+        memcpy(&w0, p, 8);
+        memcpy(&w1, p + 8, 8);
+        h = mix(w0 ^ h ^ K1, w1 ^ K2);
+        p += 16;
+        n -= 16;
     }
-    uint64_t tail = 0;
-    memcpy(&tail, p, n);
+    uint64_t w0 = 0, w1 = 0;
+    memcpy(&w0, p, n < 8 ? n : 8);
+    if (n > 8) {
+        memcpy(&w1, p + 8, n - 8);
+    }
     /* the length ends the part, so ("ab", "c") and ("a", "bc") hash apart */
-    return mix(h ^ tail, K2 ^ (uint64_t)len);
+    return mix(w0 ^ h ^ K1, w1 ^ K2 ^ (uint64_t)len);
 }
+
+/* Checks send the same options text with every query: each thread keeps the hash state after
+ * the last (tag, a) it saw, so that a repeated options text costs a memcmp, not a hash. */
+static _Thread_local struct {
+    bool valid;
+    unsigned char tag;
+    uint64_t seed, state;
+    size_t len;
+    char text[1024]; /* longer texts are hashed every time */
+} prefix_memo;
 
 void obf_cache_key_init(obf_cache_key_t *key, const obf_result_cache_t *cache, unsigned char tag,
                         const char *a, size_t a_len, const char *b, size_t b_len)
@@ -87,8 +102,21 @@ void obf_cache_key_init(obf_cache_key_t *key, const obf_result_cache_t *cache, u
     key->a_len = a != NULL ? a_len : 0;
     key->b = b != NULL ? b : "";
     key->b_len = b != NULL ? b_len : 0;
-    uint64_t h = mix(cache->seed ^ tag, K1);
-    h = hash_part(h, key->a, key->a_len);
+    uint64_t h;
+    if (prefix_memo.valid && prefix_memo.seed == cache->seed && prefix_memo.tag == tag &&
+        prefix_memo.len == key->a_len && memcmp(prefix_memo.text, key->a, key->a_len) == 0) {
+        h = prefix_memo.state;
+    } else {
+        h = hash_part(mix(cache->seed ^ tag, K1), key->a, key->a_len);
+        if (key->a_len <= sizeof(prefix_memo.text)) {
+            prefix_memo.valid = true;
+            prefix_memo.tag = tag;
+            prefix_memo.seed = cache->seed;
+            prefix_memo.state = h;
+            prefix_memo.len = key->a_len;
+            memcpy(prefix_memo.text, key->a, key->a_len);
+        }
+    }
     key->hash = hash_part(h, key->b, key->b_len);
 }
 

@@ -146,6 +146,9 @@ func CheckNames(confd string) ([]string, error) {
 type AgentConfig struct {
 	Path, Hostname, RunPath, ConfdPath, PythonHome, ClusterName string
 	Tags                                                        []string
+	// ObfuscationCache* are apm_config.obfuscation.cache.enabled and .max_size (bytes).
+	ObfuscationCacheEnabled bool
+	ObfuscationCacheMaxSize uint64
 	// JSON is the whole file as JSON ("{}" without a file).
 	JSON string
 }
@@ -175,6 +178,8 @@ func LoadAgentConfig(path string) (*AgentConfig, error) {
 		Path: path, Hostname: str(cfg.hostname), RunPath: str(cfg.run_path),
 		ConfdPath: str(cfg.confd_path), PythonHome: str(cfg.python_home),
 		ClusterName: str(cfg.cluster_name), Tags: goStrings(cfg.tags),
+		ObfuscationCacheEnabled: bool(cfg.obfuscation_cache_enabled),
+		ObfuscationCacheMaxSize: uint64(cfg.obfuscation_cache_max_size),
 	}
 	j := C.value_to_json(cfg.root)
 	if j == nil {
