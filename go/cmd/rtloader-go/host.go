@@ -128,6 +128,7 @@ func (h *host) Config(key string) (string, bool) {
 	}
 	return hostc.AgentDefault(key)
 }
+
 // The obfuscators are the C host's (host/obfuscate), compiled in by hostc.
 func (h *host) ObfuscateSQL(query, options string) (string, error) {
 	return hostc.ObfuscateSQL(query, options)

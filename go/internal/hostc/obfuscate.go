@@ -30,7 +30,7 @@ func ConfigureObfuscationCache(enabled bool, maxSize uint64) error {
 // ObfuscationCacheStats is a snapshot of the result cache's counters; ok is false when it is off.
 type ObfuscationCacheStats struct {
 	Hits, Misses, Inserts, Evictions, Rejected uint64
-	Bytes, Entries, MaxBytes, EntryLimit     uint64
+	Bytes, Entries, MaxBytes, EntryLimit       uint64
 }
 
 // CacheStats returns the result cache's counters.
