@@ -208,8 +208,9 @@ static int bench_cache(int rounds)
            100.0 * (double)(hs.hits - filled.hits) / (double)(hs.hits + hs.misses - filled.hits - filled.misses),
            hs.entries, hs.bytes);
     printf("%-34s %10.2f %9s\n", "all distinct, uncached", median(t[2], REPEATS) * per, "1.00x");
-    printf("%-34s %10.2f %8.2fx  the time (miss cost; %llu evictions)\n", "all distinct, cached (misses)",
-           median(t[3], REPEATS) * per, median(miss_ratio, REPEATS), (unsigned long long)cs.evictions);
+    printf("%-34s %10.2f %8.2fx  the time (miss cost; %llu stored, %llu declined)\n",
+           "all distinct, cached (misses)", median(t[3], REPEATS) * per, median(miss_ratio, REPEATS),
+           (unsigned long long)cs.inserts, (unsigned long long)cs.declined);
     obf_result_cache_free(hot);
     obf_result_cache_free(churn);
     for (int i = 0; i < CACHE_QUERIES + distinct; i++) {

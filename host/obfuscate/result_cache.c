@@ -11,6 +11,11 @@
  * one is freed. Queries seen once (a burst of distinct statements) thus leave at the first
  * pass while the queries each collection repeats keep their place.
  *
+ * Admission: while a shard has room, every outcome is stored. Once it is full, a key is
+ * stored only the second time it misses: the first miss only writes its hash into a small
+ * direct-mapped "doorkeeper" array. One-off queries then cost a hash and a lookup, not an
+ * allocation, a copy and an eviction, and cannot push out entries that are used.
+ *
  * The hash is our own 64-bit multiply-mix over 8-byte words, seeded at random per cache so
  * that crafted query texts cannot aim at one bucket chain; keys are compared in full.
  */
@@ -28,6 +33,9 @@
 /* An entry costing more than this part of a shard's budget is not stored: one entry alone
  * would otherwise push out a large part of a shard. */
 #define ENTRY_LIMIT_DIVISOR 8
+/* One doorkeeper slot (8 bytes) per this many bytes of a shard's budget: several slots per
+ * entry, so that a remembered hash usually survives until the key's next miss. */
+#define DOORKEEPER_BYTES_PER_SLOT 128
 
 typedef struct entry {
     struct entry *chain; /* bucket chain */
@@ -44,12 +52,15 @@ typedef struct {
     entry_t **buckets;
     size_t bucket_count, count;
     entry_t *head, *tail;
-    size_t bytes; /* entries + bucket array */
-    uint64_t hits, misses, inserts, evictions, rejected;
+    uint64_t *doorkeeper; /* hashes of keys refused once while full; NULL: none */
+    size_t doorkeeper_mask;
+    size_t bytes; /* entries + bucket array + doorkeeper */
+    uint64_t hits, misses, inserts, evictions, rejected, declined;
 } shard_t;
 
 struct obf_result_cache {
     shard_t shards[SHARDS];
+    int initialized; /* shards whose lock exists */
     size_t max_bytes, shard_budget, entry_limit;
     uint64_t seed;
 };
@@ -142,14 +153,25 @@ obf_result_cache_t *obf_result_cache_new(size_t max_bytes)
     c->shard_budget = max_bytes / SHARDS;
     c->entry_limit = c->shard_budget / ENTRY_LIMIT_DIVISOR;
     c->seed = random_seed();
+    size_t slots = 0;
+    while ((slots == 0 ? 1 : slots * 2) <= c->shard_budget / DOORKEEPER_BYTES_PER_SLOT) {
+        slots = slots == 0 ? 1 : slots * 2;
+    }
     for (int i = 0; i < SHARDS; i++) {
-        if (pthread_mutex_init(&c->shards[i].lock, NULL) != 0) {
-            while (--i >= 0) {
-                pthread_mutex_destroy(&c->shards[i].lock);
-            }
-            free(c);
+        shard_t *s = &c->shards[i];
+        if (slots >= 16 && (s->doorkeeper = calloc(slots, sizeof(uint64_t))) == NULL) {
+            obf_result_cache_free(c);
             return NULL;
         }
+        s->doorkeeper_mask = s->doorkeeper != NULL ? slots - 1 : 0;
+        s->bytes = s->doorkeeper != NULL ? slots * sizeof(uint64_t) : 0;
+        if (pthread_mutex_init(&s->lock, NULL) != 0) {
+            free(s->doorkeeper);
+            s->doorkeeper = NULL;
+            obf_result_cache_free(c);
+            return NULL;
+        }
+        c->initialized = i + 1;
     }
     return c;
 }
@@ -166,7 +188,10 @@ void obf_result_cache_free(obf_result_cache_t *c)
             free(e);
         }
         free(s->buckets);
-        pthread_mutex_destroy(&s->lock);
+        free(s->doorkeeper);
+        if (i < c->initialized) {
+            pthread_mutex_destroy(&s->lock);
+        }
     }
     free(c);
 }
@@ -295,12 +320,25 @@ void obf_result_cache_put(obf_result_cache_t *c, const obf_cache_key_t *key, con
     size_t value_len = strlen(value);
     shard_t *s = shard_of(c, key->hash);
     size_t cost = sizeof(entry_t) + key->a_len + key->b_len + value_len + 1;
+    pthread_mutex_lock(&s->lock);
     if (cost > c->entry_limit) {
-        pthread_mutex_lock(&s->lock);
         s->rejected++;
         pthread_mutex_unlock(&s->lock);
         return;
     }
+    if (s->doorkeeper != NULL && s->bytes + cost > c->shard_budget) {
+        /* full: admitted on the second miss only (the slot index uses bits the shard and
+         * bucket indexes do not) */
+        uint64_t *slot = &s->doorkeeper[(key->hash >> 24) & s->doorkeeper_mask];
+        if (*slot != key->hash) {
+            *slot = key->hash;
+            s->declined++;
+            pthread_mutex_unlock(&s->lock);
+            return;
+        }
+        *slot = 0;
+    }
+    pthread_mutex_unlock(&s->lock);
     /* built outside the lock: copying is the slow part */
     entry_t *e = malloc(cost);
     if (e == NULL) {
@@ -363,6 +401,7 @@ void obf_result_cache_stats(obf_result_cache_t *c, obf_result_cache_stats_t *st)
         st->inserts += s->inserts;
         st->evictions += s->evictions;
         st->rejected += s->rejected;
+        st->declined += s->declined;
         st->bytes += s->bytes;
         st->entries += s->count;
         pthread_mutex_unlock(&s->lock);

@@ -4,8 +4,9 @@
  * A key is a tag byte (which entry point, and its flags) and two byte strings (the options text
  * and the query); a value is the exact result or the exact error text. The cache is cut into
  * shards, each with its own lock and an equal part of the byte budget; each shard evicts with
- * CLOCK (docs/obfuscation.md says why). The bytes accounted are the entries (header, key and
- * value) and the shards' bucket arrays; they never exceed the budget.
+ * CLOCK and, once full, admits a key on its second miss only (docs/obfuscation.md says why).
+ * The bytes accounted are the entries (header, key and value), the shards' bucket arrays and
+ * their admission arrays; they never exceed the budget.
  *
  * Every function is thread-safe and is called WITHOUT the GIL, from several check threads at
  * once (it never touches Python). Returned strings are malloc'd (libc); the caller frees them. */
@@ -28,7 +29,9 @@ typedef struct {
 } obf_cache_key_t;
 
 typedef struct {
-    uint64_t hits, misses, inserts, evictions, rejected; /* rejected: over the entry limit */
+    /* rejected: over the entry limit (or a budget too small for anything); declined: a first
+     * miss while the shard was full (remembered, stored on the next miss) */
+    uint64_t hits, misses, inserts, evictions, rejected, declined;
     size_t bytes, entries, max_bytes, entry_limit;
 } obf_result_cache_stats_t;
 
@@ -46,7 +49,8 @@ bool obf_result_cache_get(obf_result_cache_t *cache, const obf_cache_key_t *key,
                           char **error);
 
 /* Stores the outcome of a call: out, or else error (one of them non-NULL). Entries over the
- * limit, and keys already present (another thread got there first), are not stored. */
+ * limit, keys already present (another thread got there first), and, in a full shard, keys
+ * missing for the first time are not stored. */
 void obf_result_cache_put(obf_result_cache_t *cache, const obf_cache_key_t *key, const char *out,
                           const char *error);
 

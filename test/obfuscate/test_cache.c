@@ -401,7 +401,8 @@ static void test_escape_flag(void **state)
 }
 
 /* Many distinct queries through a small cache: the bound holds after every call, entries
- * are evicted, and every answer is still the uncached one. */
+ * are evicted (each query is asked twice in a row: a full cache stores a key on its second
+ * miss), and every answer is still the uncached one. */
 static void test_eviction_bound(void **state)
 {
     (void)state;
@@ -414,13 +415,14 @@ static void test_eviction_bound(void **state)
     check_calls(&calls, 64 * 1024, options_are_legacy);
     obf_result_cache_stats_t s;
     assert_int_equal(obfuscate_cache_configure(true, 64 * 1024), 0);
-    for (size_t i = 0; i < calls.count; i++) {
-        char *got = run(&calls.items[i]);
-        assert_string_equal(got, calls.items[i].want);
+    for (size_t i = 0; i < calls.count * 2; i++) {
+        char *got = run(&calls.items[i / 2]);
+        assert_string_equal(got, calls.items[i / 2].want);
         free(got);
         stats(&s); /* asserts the bound */
     }
     assert_true(s.evictions > 0);
+    assert_true(s.declined > 0);
     assert_true(s.entries > 0 && s.entries < 3000);
     assert_int_equal(obfuscate_cache_configure(false, 0), 0);
     free_calls(&calls);
@@ -529,6 +531,7 @@ static void test_clock_keeps_reused(void **state)
         snprintf(name, sizeof(name), "scan-%d", i);
         key(&k, c, 'S', "", name);
         obf_result_cache_put(c, &k, value, NULL);
+        obf_result_cache_put(c, &k, value, NULL); /* once full, the second miss is stored */
         obf_result_cache_stats_t s;
         obf_result_cache_stats(c, &s);
         assert_true(s.bytes <= s.max_bytes);
@@ -536,6 +539,61 @@ static void test_clock_keeps_reused(void **state)
     obf_result_cache_stats_t s;
     obf_result_cache_stats(c, &s);
     assert_true(s.evictions > 4000);
+    obf_result_cache_free(c);
+}
+
+/* Admission: while there is room every key is stored; once full, a key missing for the first
+ * time is only remembered, and stored on its next miss. A scan of one-off keys thus evicts
+ * nothing. */
+static void test_doorkeeper(void **state)
+{
+    (void)state;
+    obf_result_cache_t *c = obf_result_cache_new(16 * 8192);
+    char value[200];
+    memset(value, 'v', sizeof(value) - 1);
+    value[sizeof(value) - 1] = '\0';
+    char name[32];
+    obf_cache_key_t k;
+    obf_result_cache_stats_t s, full;
+    /* room: each key stored at its first miss, until the shards fill */
+    for (int i = 0; i < 100; i++) {
+        snprintf(name, sizeof(name), "fill-%d", i);
+        key(&k, c, 'S', "", name);
+        obf_result_cache_put(c, &k, value, NULL);
+    }
+    obf_result_cache_stats(c, &s);
+    assert_int_equal(s.inserts, 100);
+    assert_int_equal(s.declined, 0);
+    for (int i = 100; i < 4000; i++) {
+        snprintf(name, sizeof(name), "fill-%d", i);
+        key(&k, c, 'S', "", name);
+        obf_result_cache_put(c, &k, value, NULL);
+    }
+    /* every shard is full now: one-off keys are remembered, never stored, evict nothing */
+    obf_result_cache_stats(c, &full);
+    assert_true(full.declined > 0);
+    assert_int_equal(full.evictions, 0);
+    for (int i = 0; i < 2000; i++) {
+        snprintf(name, sizeof(name), "once-%d", i);
+        key(&k, c, 'S', "", name);
+        obf_result_cache_put(c, &k, value, NULL);
+    }
+    obf_result_cache_stats(c, &s);
+    assert_int_equal(s.evictions, 0);
+    assert_int_equal(s.entries, full.entries);
+    assert_int_equal(s.declined, full.declined + 2000);
+    assert_true(s.bytes <= s.max_bytes);
+    /* a key that misses again is stored, at the price of an eviction */
+    char *out, *error;
+    key(&k, c, 'S', "", "twice");
+    obf_result_cache_put(c, &k, value, NULL);
+    assert_false(obf_result_cache_get(c, &k, &out, &error));
+    obf_result_cache_put(c, &k, value, NULL);
+    assert_true(obf_result_cache_get(c, &k, &out, &error));
+    free(out);
+    obf_result_cache_stats(c, &s);
+    assert_true(s.evictions >= 1);
+    assert_true(s.bytes <= s.max_bytes);
     obf_result_cache_free(c);
 }
 
@@ -625,7 +683,8 @@ int main(void)
         cmocka_unit_test(test_fuzz_seeds),     cmocka_unit_test(test_errors_cached),
         cmocka_unit_test(test_escape_flag),    cmocka_unit_test(test_eviction_bound),
         cmocka_unit_test(test_entry_limit),    cmocka_unit_test(test_keys),
-        cmocka_unit_test(test_clock_keeps_reused), cmocka_unit_test(test_configure),
+        cmocka_unit_test(test_clock_keeps_reused), cmocka_unit_test(test_doorkeeper),
+        cmocka_unit_test(test_configure),
         cmocka_unit_test(test_threads),
     };
     return cmocka_run_group_tests_name("obfuscation result cache", tests, NULL, NULL);
