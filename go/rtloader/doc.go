@@ -7,16 +7,25 @@
 // otherwise), adds the Python paths and starts the interpreter (init). It
 // then loads checks (Loader.Load: `datadog_checks.<name>` then `<name>`,
 // `__version__`, the new constructor then the deprecated one) and runs them
-// (Check.Run). Close releases the loader.
+// (Check.Run). Close releases the loader and the backend (destroy).
 //
 // # One Python per process
 //
 // rtloader's callbacks are process-global C function pointers and CPython
 // cannot be started twice, so Open succeeds once per process: a second
 // Open, even after Close, returns ErrAlreadyOpened. After Close every
-// method returns ErrClosed; the interpreter itself lives until the process
-// exits (as in the C host, destroy is not called: it would leave the GIL
-// held by the closing thread).
+// method returns ErrClosed.
+//
+// Close calls rtloader's destroy once no call is in progress: the backend
+// drops its base class and Python paths and frees itself, and rtloader's
+// backend slot is free again. destroy must restore the thread state init
+// saved, on the thread that saved it, and keeps the GIL: Open therefore
+// runs make3 and init on an OS thread of their own (a goroutine locked to
+// it), Close runs destroy there, and the thread then ends, holding the GIL.
+// No other goroutine ever runs on it, so nothing of the Go program waits
+// for that GIL; the interpreter is not finalized (CPython cannot restart,
+// and finalizing from a Go thread makes threading raise), and threads a
+// check started stay blocked for good: no Python code runs after Close.
 //
 // # The GIL
 //

@@ -155,6 +155,7 @@ type Loader struct {
 	rt          *C.rtloader_t
 	host        Host
 	agentConfig string
+	py          pythonThread // init's thread, where Close calls destroy
 
 	mu       sync.Mutex
 	cond     *sync.Cond
@@ -217,10 +218,23 @@ func Open(opts Options) (*Loader, error) {
 			return nil, fmt.Errorf("rtloader: agent config: %w", err)
 		}
 	}
-	// init saves the calling thread's state: one OS thread for all of it.
-	runtime.LockOSThread()
-	defer runtime.UnlockOSThread()
+	// init saves the calling thread's state and destroy must restore it on
+	// that same thread: both run on a thread of their own (pythonThread).
+	py := startPythonThread()
+	var l *Loader
+	var err error
+	py.do(func() { l, err = openOnThread(opts, agentConfig) })
+	if l == nil {
+		py.end() // nothing left for it to do: it ends with nothing held
+		return nil, err
+	}
+	l.py = py
+	return l, err
+}
 
+// openOnThread is Open's make3 ... init, on the loader's Python thread.
+// openMu is held.
+func openOnThread(opts Options, agentConfig string) (*Loader, error) {
 	if opts.MemoryTracker {
 		C.enable_memory_tracker()
 	}
@@ -271,6 +285,35 @@ func Open(opts Options) (*Loader, error) {
 	return l, nil
 }
 
+// pythonThread is the OS thread that starts Python (init) and, at Close,
+// releases the backend (destroy): destroy restores the thread state init
+// saved, which belongs to that thread. It runs nothing else.
+type pythonThread chan func()
+
+func startPythonThread() pythonThread {
+	t := make(pythonThread)
+	go func() {
+		// Never unlocked: when the loop ends the goroutine exits locked and
+		// Go ends the OS thread with it, so no other goroutine ever runs on
+		// the thread that keeps the GIL after destroy.
+		runtime.LockOSThread()
+		for f := range t {
+			f()
+		}
+	}()
+	return t
+}
+
+// do runs f on the thread and waits for it.
+func (t pythonThread) do(f func()) {
+	done := make(chan struct{})
+	t <- func() { f(); close(done) }
+	<-done
+}
+
+// end lets the thread finish.
+func (t pythonThread) end() { close(t) }
+
 // enter marks a call in progress; it fails once Close has begun.
 func (l *Loader) enter() error {
 	if l == nil || l.rt == nil {
@@ -310,13 +353,18 @@ func (l *Loader) leave() {
 	l.mu.Unlock()
 }
 
-// Close waits for the calls in progress, then makes every later call fail
-// with ErrClosed. While it waits, new calls already fail, except
-// Check.Cancel: cancel the running checks (from another goroutine) for
-// Close to return sooner. Checks not yet released are left to the process's end.
-// Python is not finalized and callbacks keep answering from BaseHost{}
-// (a thread of the check may still call them). Closing twice returns
-// ErrClosed. GIL: must not be held by the caller.
+// Close waits for the calls in progress, then releases the backend
+// (rtloader's destroy) and makes every later call fail with ErrClosed.
+// While it waits, new calls already fail, except Check.Cancel: cancel the
+// running checks (from another goroutine) for Close to return sooner.
+//
+// destroy takes the GIL and keeps it, on the thread that started Python
+// (its own, which then ends): after Close no Python code runs again in the
+// process. Threads a check started stay blocked, as they are when the
+// Agent stops; Checks not yet released are dropped with the backend.
+// Python is not finalized (CPython cannot restart, so a later Open returns
+// ErrAlreadyOpened), and rtloader's backend slot is free again. Closing
+// twice returns ErrClosed. GIL: must not be held by the caller.
 func (l *Loader) Close() error {
 	if l == nil || l.rt == nil {
 		return ErrNotOpen
@@ -332,6 +380,10 @@ func (l *Loader) Close() error {
 	}
 	l.done = true
 	l.mu.Unlock()
+	// No call is in progress and none can start: nothing of this loader
+	// needs the GIL any more.
+	l.py.do(func() { C.destroy(l.rt) })
+	l.py.end()
 	currentMu.Lock()
 	current = nil
 	currentMu.Unlock()
@@ -379,7 +431,7 @@ func (g *GIL) Unlock() {
 
 // Handle returns the rtloader_t* for direct C API calls (as unsafe.Pointer;
 // convert with (*C.rtloader_t)(p) in your cgo code). Ownership: the
-// Loader's; do not destroy it.
+// Loader's; do not destroy it. Valid until Close (which destroys it).
 func (l *Loader) Handle() unsafe.Pointer {
 	if l == nil {
 		return nil

@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/DataDog/datadog-agent/rtloader/go/internal/frontprobe"
 	"github.com/DataDog/datadog-agent/rtloader/go/rtloader"
 )
 
@@ -226,6 +227,25 @@ func closeWhileACheckRuns() bool {
 	return true
 }
 
+// startTicker runs gohost_ticker, whose Python thread appends to a file
+// every 10 ms until Close; it returns once the file grows.
+func startTicker() (string, error) {
+	path := filepath.Join(runPath, "..", "ticks")
+	c, err := loader.Load(rtloader.CheckConfig{Name: "gohost_ticker", Instance: "path: " + path + "\n"})
+	if err != nil {
+		return "", err
+	}
+	if err := c.Run(); err != nil {
+		return "", err
+	}
+	for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); time.Sleep(10 * time.Millisecond) {
+		if b, _ := os.ReadFile(path); len(b) > 4 {
+			return path, nil
+		}
+	}
+	return "", errors.New("the ticker thread never wrote")
+}
+
 // afterClose checks misuse once the loader is closed: every call is a Go
 // error, not a crash. It runs after the tests (the loader is per process).
 func afterClose() bool {
@@ -234,10 +254,23 @@ func afterClose() bool {
 		fmt.Fprintln(os.Stderr, "afterClose: load:", err)
 		return false
 	}
+	ticks, err := startTicker()
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "afterClose: ticker:", err)
+		return false
+	}
 	if !closeWhileACheckRuns() {
 		return false
 	}
 	ok := true
+	// Close took the GIL for good (destroy): the ticker's Python thread,
+	// which wrote every 10 ms, writes no more
+	before, _ := os.ReadFile(ticks)
+	time.Sleep(200 * time.Millisecond)
+	if after, _ := os.ReadFile(ticks); len(before) == 0 || len(after) != len(before) {
+		fmt.Fprintf(os.Stderr, "afterClose: a check's Python thread still runs after Close (%d bytes, then %d)\n", len(before), len(after))
+		ok = false
+	}
 	expect := func(what string, got, want error) {
 		if !errors.Is(got, want) {
 			fmt.Fprintf(os.Stderr, "afterClose: %s returned %v, want %v\n", what, got, want)
@@ -260,8 +293,14 @@ func afterClose() bool {
 	expect("Close", loader.Close(), rtloader.ErrClosed)
 	_, err = rtloader.Open(rtloader.Options{})
 	expect("Open after Close", err, rtloader.ErrAlreadyOpened)
+	// Close released the backend (destroy): rtloader's slot is free, where
+	// a live backend makes make3 answer "RtLoader already initialized!"
+	if free, msg := frontprobe.BackendSlotFree(os.Getenv("RTLOADER_TEST_PYTHON_HOME")); !free {
+		fmt.Fprintf(os.Stderr, "afterClose: the backend was not released: make3 says %q\n", msg)
+		ok = false
+	}
 	if ok {
-		fmt.Println("afterClose: every call on the closed loader returned ErrClosed")
+		fmt.Println("afterClose: every call on the closed loader returned ErrClosed; the backend was released")
 	}
 	return ok
 }

@@ -27,7 +27,7 @@ struct om_endpoint *om_endpoint_start(const struct om_endpoint_options *options,
         om_endpoint_stop(e);
         return NULL;
     }
-    e->server = om_server_start(options->listen, e->store, e->snapshot, error);
+    e->server = om_server_start(options->listen, NULL, e->store, e->snapshot, error);
     if (e->server == NULL) {
         om_endpoint_stop(e);
         return NULL;

@@ -2,13 +2,12 @@
  * server.c - libmicrohttpd serving the snapshot pages.
  */
 #include <microhttpd.h>
-#include <netdb.h>
-#include <netinet/in.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 
+#include "listen.h"
 #include "server.h"
 
 struct om_server {
@@ -18,62 +17,24 @@ struct om_server {
     int port;
 };
 
-static char *error_text(const char *fmt, const char *a, const char *b)
-{
-    size_t len = strlen(fmt) + strlen(a) + strlen(b) + 1;
-    char *out = malloc(len);
-    if (out != NULL) {
-        snprintf(out, len, fmt, a, b);
-    }
-    return out;
-}
-
-/* "host:port" or "[v6]:port" split; false when malformed. */
-static bool split_listen(const char *listen, char *host, size_t host_len, char *port,
-                         size_t port_len)
-{
-    const char *colon;
-    const char *start = listen;
-    size_t hlen;
-    if (listen[0] == '[') {
-        const char *close = strchr(listen, ']');
-        if (close == NULL || close[1] != ':') {
-            return false;
-        }
-        start = listen + 1;
-        hlen = (size_t)(close - start);
-        colon = close + 1;
-    } else {
-        colon = strrchr(listen, ':');
-        if (colon == NULL) {
-            return false;
-        }
-        hlen = (size_t)(colon - listen);
-    }
-    if (hlen == 0 || hlen >= host_len || strlen(colon + 1) == 0 || strlen(colon + 1) >= port_len
-        || strspn(colon + 1, "0123456789") != strlen(colon + 1)) {
-        return false;
-    }
-    memcpy(host, start, hlen);
-    host[hlen] = '\0';
-    snprintf(port, port_len, "%s", colon + 1);
-    return atoi(port) <= 65535;
-}
-
 static void release_page(void *cls)
 {
     om_page_release(cls);
 }
 
+/* `allow`: the Allow header's value, or NULL for none. */
 static enum MHD_Result send_text(struct MHD_Connection *c, unsigned status, const char *text,
-                                 const char *type)
+                                 const char *allow)
 {
     struct MHD_Response *r = MHD_create_response_from_buffer(strlen(text), (void *)text,
                                                              MHD_RESPMEM_MUST_COPY);
     if (r == NULL) {
         return MHD_NO;
     }
-    MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, type);
+    MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, "text/plain; charset=utf-8");
+    if (allow != NULL) {
+        MHD_add_response_header(r, MHD_HTTP_HEADER_ALLOW, allow);
+    }
     enum MHD_Result ret = MHD_queue_response(c, status, r);
     MHD_destroy_response(r);
     return ret;
@@ -105,8 +66,7 @@ static enum MHD_Result serve_health(struct om_server *s, struct MHD_Connection *
     snprintf(body, sizeof(body), "%s: %lu check runs, %lu failed, last run %s%.1f s ago\n",
              h.running ? "ok" : "not running", h.runs, h.failed_runs,
              h.last_run_age_s < 0 ? "never, " : "", h.last_run_age_s < 0 ? 0.0 : h.last_run_age_s);
-    return send_text(c, h.running ? MHD_HTTP_OK : MHD_HTTP_SERVICE_UNAVAILABLE, body,
-                     "text/plain; charset=utf-8");
+    return send_text(c, h.running ? MHD_HTTP_OK : MHD_HTTP_SERVICE_UNAVAILABLE, body, NULL);
 }
 
 /* Called on libmicrohttpd's threads: no GIL, no rendering. */
@@ -126,60 +86,59 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
         *upload_data_size = 0; /* a body is not expected: discarded */
         return MHD_YES;
     }
-    bool get = strcmp(method, MHD_HTTP_METHOD_GET) == 0 || strcmp(method, MHD_HTTP_METHOD_HEAD) == 0;
-    if (get && strcmp(url, "/metrics") == 0) {
-        return serve_metrics(s, c);
+    bool known = strcmp(url, "/metrics") == 0 || strcmp(url, "/healthz") == 0;
+    if (!known) {
+        return send_text(c, MHD_HTTP_NOT_FOUND, "not found: GET /metrics or /healthz\n", NULL);
     }
-    if (get && strcmp(url, "/healthz") == 0) {
-        return serve_health(s, c);
+    if (strcmp(method, MHD_HTTP_METHOD_GET) != 0 && strcmp(method, MHD_HTTP_METHOD_HEAD) != 0) {
+        /* RFC 9110 15.5.6: the path exists, the method does not; Allow is required */
+        return send_text(c, MHD_HTTP_METHOD_NOT_ALLOWED, "method not allowed: GET or HEAD\n",
+                         "GET, HEAD");
     }
-    return send_text(c, MHD_HTTP_NOT_FOUND, "not found: GET /metrics or /healthz\n",
-                     "text/plain; charset=utf-8");
+    return strcmp(url, "/metrics") == 0 ? serve_metrics(s, c) : serve_health(s, c);
 }
 
-struct om_server *om_server_start(const char *listen, struct om_store *store,
-                                  struct om_snapshot *snapshot, char **error)
+struct om_server *om_server_start(const char *listen, const struct om_server_limits *limits,
+                                  struct om_store *store, struct om_snapshot *snapshot,
+                                  char **error)
 {
-    char host[256], port[8];
-    *error = NULL;
-    if (!split_listen(listen, host, sizeof(host), port, sizeof(port))) {
-        *error = error_text("openmetrics_listen '%s' is not ADDR:PORT%s", listen, "");
-        return NULL;
+    static const struct om_server_limits defaults = {
+        .connection_limit = OM_SERVER_CONNECTION_LIMIT, .idle_timeout_s = OM_SERVER_TIMEOUT_S};
+    if (limits == NULL) {
+        limits = &defaults;
     }
-    struct addrinfo hints = {.ai_family = AF_UNSPEC, .ai_socktype = SOCK_STREAM,
-                             .ai_flags = AI_PASSIVE | AI_NUMERICSERV};
-    struct addrinfo *ai = NULL;
-    int rc = getaddrinfo(host, port, &hints, &ai);
-    if (rc != 0) {
-        *error = error_text("openmetrics_listen '%s': %s", listen, gai_strerror(rc));
+    struct om_listen_addr addr;
+    if (!om_listen_resolve(listen, &addr, error)) {
         return NULL;
     }
     struct om_server *s = calloc(1, sizeof(*s));
     if (s == NULL) {
-        freeaddrinfo(ai);
         return NULL;
     }
     s->store = store;
     s->snapshot = snapshot;
     unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL;
-    if (ai->ai_family == AF_INET6) {
-        flags |= MHD_USE_IPv6;
+    if (addr.addr.ss_family == AF_INET6) {
+        flags |= addr.dual_stack ? MHD_USE_DUAL_STACK : MHD_USE_IPv6;
     }
     s->daemon = MHD_start_daemon(
-        flags, 0, NULL, NULL, on_request, s, MHD_OPTION_SOCK_ADDR, ai->ai_addr,
+        flags, 0, NULL, NULL, on_request, s, MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&addr.addr,
         MHD_OPTION_THREAD_POOL_SIZE, (unsigned)OM_SERVER_THREADS, MHD_OPTION_CONNECTION_LIMIT,
-        (unsigned)OM_SERVER_CONNECTION_LIMIT, MHD_OPTION_CONNECTION_TIMEOUT,
-        (unsigned)OM_SERVER_TIMEOUT_S, MHD_OPTION_END);
-    freeaddrinfo(ai);
+        limits->connection_limit, MHD_OPTION_CONNECTION_TIMEOUT, limits->idle_timeout_s,
+        MHD_OPTION_END);
     if (s->daemon == NULL) {
-        *error = error_text("openmetrics_listen '%s': cannot listen there (in use, or not an "
-                            "address of this host)%s",
-                            listen, "");
+        const char *fmt = "openmetrics_listen '%s': cannot listen there (in use, or not an "
+                          "address of this host)";
+        size_t len = strlen(fmt) + strlen(listen) + 1;
+        *error = malloc(len);
+        if (*error != NULL) {
+            snprintf(*error, len, fmt, listen);
+        }
         free(s);
         return NULL;
     }
     const union MHD_DaemonInfo *info = MHD_get_daemon_info(s->daemon, MHD_DAEMON_INFO_BIND_PORT);
-    s->port = info != NULL ? info->port : atoi(port);
+    s->port = info != NULL ? info->port : 0;
     return s;
 }
 

@@ -6,12 +6,14 @@ type) with the endpoint on a free loopback port, starts Debian's Prometheus
 (own config and storage in a temp dir, scrape interval 1 s, own free port),
 queries its HTTP API and asserts the series, their labels and values, and
 that `up` is 1; `promtool check metrics` lints a scraped page. Also GET
-/healthz, a 404, and the content negotiation.
+/healthz, a 404, 405 for other methods, the content negotiation, `--listen
+:PORT`, and 128 idle keep-alive connections not delaying a scrape.
 
 usage: e2e.py BUILD_DIR [ISOLATION]   (ISOLATION: none or process)
 Exit 0 on success, 1 on failure; prints SKIPPED and exits 0 when Prometheus
 is not installed (scripts/install-deps.sh installs it).
 """
+import http.client
 import json
 import os
 import shutil
@@ -88,6 +90,10 @@ def error_paths(build):
             ("", ["--listen", "127.0.0.1:99999"], 4, "is not ADDR:PORT"),
             ("", ["--listen", "127.0.0.1:%d" % busy.getsockname()[1]], 4, "cannot listen there"),
             ("", ["--listen", "no.such.host.invalid:80"], 4, "no.such.host.invalid:80"),
+            ("", ["--listen", "::1:9464"], 4, "'::1:9464' is not ADDR:PORT, [IPV6]:PORT or :PORT: too many colons"),
+            ("", ["--listen", "[::1]"], 4, "no port after ']'"),
+            ("", ["--listen", ":"], 4, "':' is not ADDR:PORT, [IPV6]:PORT or :PORT: no port"),
+            ("", ["--listen", ":http"], 4, "the port must be a number from 0 to 65535"),
         ]
         for yaml, args, code, text in cases:
             with open(os.path.join(tmp, "datadog.yaml"), "w") as f:
@@ -101,8 +107,51 @@ def error_paths(build):
         check(r.returncode == 2 and "--listen is an option of 'rtloader run'" in r.stderr,
               "check --listen: %s %r" % (r.returncode, r.stderr))
         busy.close()
+        listen_every_address(rtloader, tmp)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
+
+
+def listen_every_address(rtloader, tmp):
+    """--listen :PORT (no address, as exporters accept): serves on the loopback too."""
+    with open(os.path.join(tmp, "datadog.yaml"), "w") as f:
+        f.write("confd_path: conf.d\nrun_path: run\n")
+    err_path = os.path.join(tmp, "every.err")
+    with open(err_path, "w") as err:
+        host = subprocess.Popen([rtloader, "run", "-c", os.path.join(tmp, "datadog.yaml"), "--listen", ":0",
+                                 "--log-level", "info"], stdout=subprocess.DEVNULL, stderr=err)
+    try:
+        port, deadline = None, time.monotonic() + 10
+        while port is None and time.monotonic() < deadline and host.poll() is None:
+            with open(err_path) as f:
+                text = f.read()
+            if "(port " in text:
+                port = int(text.split("(port ", 1)[1].split(")", 1)[0])
+            time.sleep(0.05)
+        check(port, "--listen :0 did not log its port: %s" % open(err_path).read()[-500:])
+        status, _, body = get("http://127.0.0.1:%d/healthz" % port)
+        check(status in (200, 503) and "check runs" in body, "--listen :0: /healthz %s %r" % (status, body))
+    finally:
+        host.send_signal(signal.SIGTERM)
+        host.wait(timeout=10)
+
+
+def idle_connections_do_not_delay_a_scrape(host_port):
+    """Twice the old limit of 64 idle keep-alive connections, then a scrape answers at once."""
+    idle = []
+    try:
+        for _ in range(128):
+            c = http.client.HTTPConnection("127.0.0.1", host_port, timeout=5)
+            c.request("GET", "/healthz")
+            c.getresponse().read()
+            idle.append(c)  # open: HTTP/1.1 keep-alive
+        started = time.monotonic()
+        status, _, _ = get("http://127.0.0.1:%d/metrics" % host_port)
+        took = time.monotonic() - started
+        check(status == 200 and took < 1.0, "scrape with 128 idle connections: %s in %.2f s" % (status, took))
+    finally:
+        for c in idle:
+            c.close()
 
 
 def main():
@@ -273,6 +322,16 @@ def run(build, isolation, prometheus, promtool, tmp, procs):
     check(status == 200 and body.startswith("ok"), "healthz: %s %s" % (status, body))
     status, _, _ = get(base + "/nope")
     check(status == 404, "unknown path: %s" % status)
+    for method in ("POST", "PUT", "DELETE"):
+        c = http.client.HTTPConnection("127.0.0.1", host_port, timeout=5)
+        c.request(method, "/metrics", body=b"x=1")
+        r = c.getresponse()
+        r.read()
+        check(r.status == 405 and r.getheader("Allow") == "GET, HEAD",
+              "%s /metrics: %s, Allow %r" % (method, r.status, r.getheader("Allow")))
+        c.close()
+    if isolation == "none":  # the server is the same in both modes
+        idle_connections_do_not_delay_a_scrape(host_port)
 
     # a clean stop: SIGTERM, exit 0
     host.send_signal(signal.SIGTERM)

@@ -6,6 +6,7 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/DataDog/datadog-agent/rtloader/go/internal/hostc"
 	"github.com/DataDog/datadog-agent/rtloader/go/internal/report"
@@ -146,10 +147,26 @@ func (h *host) TracemallocEnabled() bool {
 	v, ok := hostc.Lookup(h.cfg.JSON, "tracemalloc_debug", false)
 	return ok && v == "true"
 }
+
+// Log prints what reaches log_level (or --log-level) as the C host's
+// host_log does, one write per line.
 func (h *host) Log(msg string, level rtloader.LogLevel) {
-	if level >= rtloader.LevelWarning {
-		fmt.Fprintf(h.stderr, "rtloader-go: %d %s\n", level, msg)
+	if int(level) < h.cfg.LogLevel {
+		return
 	}
+	name := "TRACE"
+	for _, l := range []struct {
+		from rtloader.LogLevel
+		name string
+	}{{rtloader.LevelCritical, "CRITICAL"}, {rtloader.LevelError, "ERROR"}, {rtloader.LevelWarning, "WARN"},
+		{rtloader.LevelInfo, "INFO"}, {rtloader.LevelDebug, "DEBUG"}} {
+		if level >= l.from {
+			name = l.name
+			break
+		}
+	}
+	line := time.Now().UTC().Format("2006-01-02 15:04:05") + " UTC | " + name + " | " + msg + "\n"
+	io.WriteString(h.stderr, line)
 }
 func (h *host) Tags(entity string, _ rtloader.Cardinality) []string {
 	m, ok := hostc.Lookup(h.cfg.JSON, "entity_tags", false)

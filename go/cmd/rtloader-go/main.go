@@ -4,6 +4,7 @@
 //
 //	rtloader-go check [name ...] [--confd DIR] [-c datadog.yaml]
 //	            [--format table|json] [--times N] [--interval S] [--python-home DIR]
+//	            [--log-level L]
 //
 // Without a name it runs every check configured under conf.d. Exit codes
 // as the C host: 0 ok, 1 a check failed to load or run, 2 usage, 3
@@ -37,6 +38,8 @@ prints. Without a name, every check configured under conf.d runs.
       --interval S       seconds between two runs (default 1 with --times > 1)
       --format F         table (default) or json
       --python-home DIR  the Python installation to use (overrides python_home)
+      --log-level L      overrides log_level: trace, debug, info, warn, error, critical, off
+                         (the checks' log lines on stderr, get_config('log_level'))
       --stats            print the Go memory tracker's counters at exit (stderr)
 `
 
@@ -51,6 +54,7 @@ const (
 type options struct {
 	names                     []string
 	confd, config, pythonHome string
+	logLevel                  string
 	times                     int
 	interval                  float64
 	format                    report.Format
@@ -79,6 +83,13 @@ func parse(args []string) (*options, error) {
 			o.config, err = value()
 		case "--python-home":
 			o.pythonHome, err = value()
+		case "--log-level":
+			// validated as the C host does, before any file is read
+			if o.logLevel, err = value(); err == nil {
+				if _, ok := hostc.LogLevelFromName(o.logLevel); !ok {
+					err = fmt.Errorf("unknown log level '%s'", o.logLevel)
+				}
+			}
 		case "--stats":
 			o.stats = true
 		case "--times":
@@ -156,6 +167,12 @@ func run(args []string, stdout, stderr io.Writer) int {
 	if err != nil {
 		fmt.Fprintf(stderr, "rtloader-go: configuration error: %v\n", err)
 		return exitConfig
+	}
+	if o.logLevel != "" {
+		if err := cfg.OverrideLogLevel(o.logLevel); err != nil {
+			fmt.Fprintf(stderr, "rtloader-go: %v\n", err)
+			return exitUsage
+		}
 	}
 	confd := cfg.ConfdPath
 	if o.confd != "" {

@@ -26,6 +26,16 @@ func TestMain(m *testing.M) {
 
 func execute(t *testing.T, bin string, env []string, args ...string) (string, int) {
 	t.Helper()
+	out, stderr, code := execute3(t, bin, env, args...)
+	if code > 1 {
+		t.Fatalf("%s %v: exit %d\n%s", bin, args, code, stderr)
+	}
+	return out, code
+}
+
+// execute3 runs bin and returns its stdout, stderr and exit status.
+func execute3(t *testing.T, bin string, env []string, args ...string) (string, string, int) {
+	t.Helper()
 	cmd := exec.Command(bin, args...)
 	cmd.Env = append(os.Environ(), env...)
 	var out, errOut bytes.Buffer
@@ -38,10 +48,7 @@ func execute(t *testing.T, bin string, env []string, args ...string) (string, in
 	} else if err != nil {
 		t.Fatalf("%s: %v", bin, err)
 	}
-	if code > 1 {
-		t.Fatalf("%s %v: exit %d\n%s", bin, args, code, errOut.String())
-	}
-	return out.String(), code
+	return out.String(), errOut.String(), code
 }
 
 func cHost(t *testing.T) string {
@@ -219,5 +226,59 @@ func TestCacheSharedWithTheCHost(t *testing.T) {
 		t.Logf("the cache refuses keys past NAME_MAX (both hosts): %s", m2["long"])
 	} else if m1["long"] != "" || m2["long"] != "c-host" || m3["long"] != "go-host" {
 		t.Errorf("long key: C saw %q, Go saw %q, C saw %q", m1["long"], m2["long"], m3["long"])
+	}
+}
+
+// --log-level as in the C host: the level of the checks' log lines on
+// stderr (same format), of get_config('log_level') and of Python's
+// loggers, over the file's log_level; an unknown name is a usage error.
+func TestLogLevelMatchesTheCHost(t *testing.T) {
+	confd := "../../../test/hostcli/testdata/conf.d"
+	markers := regexp.MustCompile(`e2e-[a-z-]+-line`)
+	lineFormat := regexp.MustCompile(`(?m)^[0-9]{4}-[0-9]{2}-[0-9]{2} [0-9:]{8} UTC \| (TRACE|DEBUG|INFO|WARN|ERROR|CRITICAL) \| .*e2e-`)
+	cases := []struct{ config, flag string }{
+		{"log_level: info\n", "debug"},
+		{"log_level: info\n", "trace"},
+		{"log_level: debug\n", "error"},
+		{"log_level: error\n", "off"},
+		{"log_level: warn\n", ""},
+		{"", ""},
+		{"", "WARN"},
+	}
+	for _, c := range cases {
+		dir := t.TempDir()
+		cfg := filepath.Join(dir, "datadog.yaml")
+		if err := os.WriteFile(cfg, []byte("hostname: lvl\nrun_path: "+filepath.Join(dir, "run")+"\n"+c.config), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		args := []string{"check", "log_levels_check", "logging_check", "--confd", confd, "--config", cfg, "--format", "json"}
+		if c.flag != "" {
+			args = append(args, "--log-level", c.flag)
+		}
+		what := fmt.Sprintf("config %q --log-level %q", c.config, c.flag)
+		goOut, goErr, goCode := execute3(t, os.Args[0], []string{childEnv + "=1"}, append(args, pythonArgs()...)...)
+		var cOut, cErr strings.Builder
+		for _, name := range []string{"log_levels_check", "logging_check"} {
+			cArgs := append([]string{"check", name}, args[3:]...)
+			o, e, code := execute3(t, cHost(t), nil, append(cArgs, pythonArgs()...)...)
+			if code != 0 || goCode != 0 {
+				t.Fatalf("%s: exit C %d, Go %d\n%s%s", what, code, goCode, e, goErr)
+			}
+			cOut.WriteString(o)
+			cErr.WriteString(e)
+		}
+		if want, got := normalize(cOut.String(), false), normalize(goOut, false); want != got {
+			t.Errorf("%s: outputs differ (get_config('log_level'), Python levels)\n--- C\n%s--- Go\n%s", what, want, got)
+		}
+		if want, got := strings.Join(markers.FindAllString(cErr.String(), -1), " "), strings.Join(markers.FindAllString(goErr, -1), " "); want != got {
+			t.Errorf("%s: log lines shown differ\n  C:  %s\n  Go: %s", what, want, got)
+		}
+		if n := len(markers.FindAllString(goErr, -1)); len(lineFormat.FindAllString(goErr, -1)) != n {
+			t.Errorf("%s: log lines not in the C host's format:\n%s", what, goErr)
+		}
+	}
+	_, stderr, code := execute3(t, os.Args[0], []string{childEnv + "=1"}, "check", "--log-level", "loud")
+	if code != exitUsage || !strings.Contains(stderr, "unknown log level 'loud'") {
+		t.Errorf("--log-level loud: exit %d, %q", code, stderr)
 	}
 }

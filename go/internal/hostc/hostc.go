@@ -149,8 +149,43 @@ type AgentConfig struct {
 	// ObfuscationCache* are apm_config.obfuscation.cache.enabled and .max_size (bytes).
 	ObfuscationCacheEnabled bool
 	ObfuscationCacheMaxSize uint64
+	// LogLevel is log_level as a log_level_t (Python's numbers; 100 = off).
+	LogLevel int
 	// JSON is the whole file as JSON ("{}" without a file).
 	JSON string
+}
+
+// LogLevelFromName is the C host's reading of a log_level name (trace,
+// debug, info, warn or warning, error, critical, off; any case).
+func LogLevelFromName(name string) (int, bool) {
+	if strings.IndexByte(name, 0) >= 0 {
+		return 0, false
+	}
+	cName := C.CString(name)
+	defer C.free(unsafe.Pointer(cName))
+	level := int(C.host_log_level_from_name(cName))
+	return level, level >= 0
+}
+
+// OverrideLogLevel applies --log-level as the C host does (host/main.c):
+// the level of everything, and the log_level every reader of the
+// configuration sees (get_config, the deprecated constructor's
+// agentConfig), added last so that it wins over the file's. An unknown
+// name is an error.
+func (c *AgentConfig) OverrideLogLevel(name string) error {
+	level, ok := LogLevelFromName(name)
+	if !ok {
+		return fmt.Errorf("unknown log level '%s'", name)
+	}
+	c.LogLevel = level
+	// value_to_json's separators, so the text is the C host's byte for byte
+	entry := `"log_level": "` + name + `"`
+	if c.JSON == "{}" {
+		c.JSON = "{" + entry + "}"
+	} else {
+		c.JSON = c.JSON[:len(c.JSON)-1] + ", " + entry + "}"
+	}
+	return nil
 }
 
 // LoadAgentConfig reads a datadog.yaml ("" = built-in defaults only), with
@@ -180,6 +215,7 @@ func LoadAgentConfig(path string) (*AgentConfig, error) {
 		ClusterName: str(cfg.cluster_name), Tags: goStrings(cfg.tags),
 		ObfuscationCacheEnabled: bool(cfg.obfuscation_cache_enabled),
 		ObfuscationCacheMaxSize: uint64(cfg.obfuscation_cache_max_size),
+		LogLevel:                int(cfg.log_level),
 	}
 	j := C.value_to_json(cfg.root)
 	if j == nil {
