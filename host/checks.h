@@ -29,10 +29,12 @@ struct host_check {
     atomic_bool cancelled; /* set by the scheduler, read by the worker that runs it */
     /* process isolation (supervisor.c): the worker it lives on, crashes in a row */
     int worker;
-    int crashes;
+    int crashes;   /* crashes of its worker while it ran alone, in a row */
     bool paused;
+    bool suspect;   /* its worker died while it shared it: its next run runs alone */
+    bool in_flight; /* sent to its worker, not reported yet (busy: due, maybe waiting) */
     double run_timeout; /* seconds, 0 = none (instance, else init_config) */
-    double queued_at;   /* when it became due (the scheduler of supervisor_run.c) */
+    double queued_at;   /* when it became due (supervisor_schedule.c) */
     double cpu_s;       /* CPU time of every run so far */
     long long rss_bytes; /* its worker's RSS after its last run */
 };

@@ -17,6 +17,9 @@
 #include "datadog_agent_rtloader.h"
 #include "sender.h"
 
+/* telemetry_interval's default, seconds (the Agent's telemetry cadence). */
+#define HOST_TELEMETRY_INTERVAL_S 15.0
+
 enum exit_code { EXIT_OK = 0, EXIT_CHECK_FAILED = 1, EXIT_USAGE = 2, EXIT_CONFIG = 3, EXIT_RUNTIME = 4 };
 
 struct options {
@@ -40,6 +43,7 @@ struct runtime {
     bool isolated; /* checks run in worker processes (supervisor.c) */
     int workers;
     long long rss_limit_mb; /* worker_rss_limit, 0 = none */
+    double telemetry_s;     /* telemetry_interval: rtloader.workers in `run`, 0 = off */
     struct host_config cfg;
     struct host_cache *cache;
     rtloader_t *rt;

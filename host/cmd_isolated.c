@@ -5,12 +5,13 @@
  */
 #include <stdio.h>
 #include <stdlib.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "cli.h"
+#include "due.h"
 #include "log.h"
 #include "memstats.h"
+#include "signals.h"
 #include "supervisor.h"
 
 /* The host's own options, for its workers: they read the same files. */
@@ -66,14 +67,24 @@ static void print_isolated_stats(struct supervisor *s, const struct host_check *
     sender_print_note("summary", NULL, text);
 }
 
+/*
+ * How long the workers have to exit once their sockets are closed: within
+ * the watchdog's deadline after a stop (signals.c), else the grace period.
+ */
+static double workers_exit_time(void)
+{
+    double left = host_signals_time_left() - 0.1;
+    return left > 0 ? left : 0;
+}
+
 static struct supervisor *new_supervisor(const struct options *o, struct runtime *r)
 {
     const char *args[16];
     worker_options(o, args);
     struct supervisor_options options = {
         .workers = r->workers,
+        .slots = r->cfg.check_runners,
         .worker_args = (char **)args,
-        .grace_s = r->cfg.shutdown_grace_period,
         .rss_limit_mb = r->rss_limit_mb,
         .faulthandler = !r->cfg.c_stacktrace_collection, /* its report has the traceback */
     };
@@ -82,6 +93,21 @@ static struct supervisor *new_supervisor(const struct options *o, struct runtime
         fprintf(stderr, "rtloader: cannot prepare the worker processes\n");
     }
     return s;
+}
+
+struct round {
+    struct supervisor *s;
+    struct host_check *checks;
+    size_t count;
+    int failures;
+};
+
+/* One round of `check`: every instance once, on its worker. */
+static bool run_round(void *ctx)
+{
+    struct round *rd = ctx;
+    rd->failures += supervisor_run_all(rd->s, rd->checks, rd->count);
+    return true;
 }
 
 /* `check` with check_isolation: process. */
@@ -96,21 +122,15 @@ int command_check_isolated(const struct options *o, struct runtime *r)
     int failures = 0;
     char *names[] = {(char *)o->check_name, NULL};
     int status = cli_load_named(r, names, NULL, load_on_workers, s, &checks, &count, &failures);
-    for (int round = 0; status == EXIT_OK && round < o->times && supervisor_stopping() == 0;
-         round++) {
-        if (round > 0 && o->interval > 0) {
-            struct timespec pause = {(time_t)o->interval,
-                                     (long)((o->interval - (double)(time_t)o->interval) * 1e9)};
-            /* a stop signal interrupts the pause */
-            while (nanosleep(&pause, &pause) != 0 && supervisor_stopping() == 0) {
-            }
-        }
-        failures += supervisor_run_all(s, checks, count);
+    if (status == EXIT_OK) {
+        struct round rd = {s, checks, count, 0};
+        host_rounds(o->times, o->interval, run_round, &rd);
+        failures += rd.failures;
     }
     if (o->stats && status == EXIT_OK) {
         print_isolated_stats(s, checks, count);
     }
-    supervisor_stop(s, r->cfg.shutdown_grace_period);
+    supervisor_stop(s, workers_exit_time());
     free_isolated(checks, count);
     if (status != EXIT_OK) {
         return status;
@@ -144,14 +164,13 @@ int command_run_isolated(const struct options *o, struct runtime *r)
             host_log(DATADOG_AGENT_WARNING, "no check instance loaded from %s: waiting for a signal",
                      r->cfg.confd_path);
         }
-        double telemetry = r->cfg.memtrack_enabled ? HOST_MEMSTATS_INTERVAL_S : 0;
-        if (supervisor_schedule(s, checks, count, telemetry) < 0) {
+        if (supervisor_schedule(s, checks, count, r->telemetry_s) < 0) {
             status = EXIT_RUNTIME;
         } else if (o->stats) {
             print_isolated_stats(s, checks, count);
         }
     }
-    supervisor_stop(s, r->cfg.shutdown_grace_period);
+    supervisor_stop(s, workers_exit_time());
     print_skipped_summary(&skipped);
     free_skipped(&skipped);
     free_isolated(checks, count);

@@ -98,7 +98,10 @@ static const char usage_run[]
       "      --python-home DIR  the Python installation to use (overrides python_home)\n"
       "      --isolation MODE   none (default: checks run in this process) or process\n"
       "                         (each instance runs in a worker process; docs/isolation.md)\n"
-      "      --workers N        worker processes with --isolation process (default: CPUs)\n"
+      "      --workers N        worker processes with --isolation process (default: CPUs);\n"
+      "                         each runs up to check_runners (default 4) checks at once and\n"
+      "                         the rtloader.workers telemetry comes every telemetry_interval\n"
+      "                         seconds (default 15, 0 = off)\n"
       "  -h, --help             this help\n"
       "\n"
       "exit codes: 0 stopped by a signal, 2 usage, 3 configuration error (datadog.yaml),\n"
@@ -309,8 +312,19 @@ static void default_package_dir(char *out, size_t len)
  * options. Returns 0, or EXIT_CONFIG after printing the file and line.
  */
 static int resolve_isolation(const struct options *o, const struct host_config *cfg,
-                             bool *process, int *workers, long long *rss_limit_mb)
+                             bool *process, int *workers, long long *rss_limit_mb,
+                             double *telemetry_s)
 {
+    const struct value *telemetry = value_get(cfg->root, "telemetry_interval");
+    *telemetry_s = HOST_TELEMETRY_INTERVAL_S;
+    if (telemetry != NULL
+        && ((telemetry->type != VALUE_INT && telemetry->type != VALUE_FLOAT)
+            || !value_as_double(telemetry, -1, telemetry_s) || !(*telemetry_s >= 0)
+            || *telemetry_s > 86400)) {
+        fprintf(stderr, "rtloader: configuration error: %s:%d: telemetry_interval must be a number of seconds from 0 (off) to 86400\n",
+                cfg->path != NULL ? cfg->path : "", telemetry->line);
+        return EXIT_CONFIG;
+    }
     const struct value *mode = value_get(cfg->root, "check_isolation");
     const struct value *count = value_get(cfg->root, "check_workers");
     const struct value *limit = value_get(cfg->root, "worker_rss_limit");
@@ -376,13 +390,19 @@ static int start(const struct options *o, struct runtime *r)
         }
     }
     host_log_set_level(r->cfg.log_level);
-    int status = resolve_isolation(o, &r->cfg, &r->isolated, &r->workers, &r->rss_limit_mb);
+    int status = resolve_isolation(o, &r->cfg, &r->isolated, &r->workers, &r->rss_limit_mb,
+                                   &r->telemetry_s);
     if (status != 0) {
         return status;
     }
     if (r->isolated) {
-        /* the supervisor runs no Python: the workers do */
+        /* the supervisor runs no Python (the workers do): one signal path, signals.c */
         sender_setup(o->format, r->cfg.hostname);
+        if (host_signals_start(r->cfg.shutdown_grace_period, &error) != 0) {
+            fprintf(stderr, "rtloader: %s\n", error != NULL ? error : "out of memory");
+            free(error);
+            return EXIT_RUNTIME;
+        }
         return EXIT_OK;
     }
     if (r->cfg.c_core_dump || r->cfg.c_stacktrace_collection) {

@@ -19,6 +19,7 @@
 #include <unistd.h>
 
 #include "children.h"
+#include "due.h"
 #include "log.h"
 #include "memstats.h"
 #include "scheduler.h"
@@ -47,13 +48,6 @@ struct canceller {
     struct scheduler *s;
     struct host_check *check;
 };
-
-static double monotonic_s(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
 
 static void wake_main(struct scheduler *s)
 {
@@ -124,34 +118,20 @@ static void queue_check(struct scheduler *s, struct host_check *c)
     pthread_cond_signal(&s->work);
 }
 
+/* host_due_take's hand-over: caller holds s->lock. */
+static void take_due(void *ctx, struct host_check *c)
+{
+    queue_check(ctx, c);
+}
+
 /* Queues the due instances; returns seconds until the next one is due. */
 static double schedule_due(struct scheduler *s, struct host_check *checks, size_t count,
                            double now)
 {
-    double wait = 3600;
     pthread_mutex_lock(&s->lock);
-    for (size_t i = 0; i < count; i++) {
-        struct host_check *c = &checks[i];
-        if (now >= c->next_run) {
-            if (c->busy) {
-                host_log(DATADOG_AGENT_WARNING,
-                         "check %s is still running after %.0f s: skipping this run", c->id,
-                         c->interval);
-            } else {
-                queue_check(s, c);
-            }
-            /* fixed cadence; after a long stall, resume from now rather than bursting */
-            c->next_run += c->interval;
-            if (c->next_run <= now) {
-                c->next_run = now + c->interval;
-            }
-        }
-        if (c->next_run - now < wait) {
-            wait = c->next_run - now;
-        }
-    }
+    double wait = host_due_take(checks, count, now, take_due, s);
     pthread_mutex_unlock(&s->lock);
-    return wait > 0 ? wait : 0;
+    return wait;
 }
 
 static void start_canceller(struct scheduler *s, struct host_check *check)
@@ -203,16 +183,8 @@ static bool cancel_and_drain(struct scheduler *s, struct host_check *checks, siz
         }
     }
 
-    double wait = host_signals_time_left() - EXIT_MARGIN_S;
-    double whole = floor(wait > 0 ? wait : 0);
-    struct timespec deadline;
-    clock_gettime(CLOCK_MONOTONIC, &deadline);
-    deadline.tv_sec += (time_t)whole;
-    deadline.tv_nsec += (long)(((wait > 0 ? wait : 0) - whole) * 1e9);
-    if (deadline.tv_nsec >= 1000000000L) {
-        deadline.tv_sec++;
-        deadline.tv_nsec -= 1000000000L;
-    }
+    struct timespec deadline
+        = host_time_after(CLOCK_MONOTONIC, host_signals_time_left() - EXIT_MARGIN_S);
     pthread_mutex_lock(&s->lock);
     while (s->active > 0) {
         if (pthread_cond_timedwait(&s->idle, &s->lock, &deadline) == ETIMEDOUT) {
@@ -222,13 +194,7 @@ static bool cancel_and_drain(struct scheduler *s, struct host_check *checks, siz
     int left = s->active;
     if (left == 0 && s->cancellers > 0) {
         /* once the runs ended, a cancel() still busy (sleeping, say) gets a moment, not more */
-        struct timespec moment;
-        clock_gettime(CLOCK_MONOTONIC, &moment);
-        moment.tv_nsec += (long)(CANCEL_RETURN_WAIT_S * 1e9);
-        if (moment.tv_nsec >= 1000000000L) {
-            moment.tv_sec++;
-            moment.tv_nsec -= 1000000000L;
-        }
+        struct timespec moment = host_time_after(CLOCK_MONOTONIC, CANCEL_RETURN_WAIT_S);
         bool sooner = moment.tv_sec < deadline.tv_sec
                       || (moment.tv_sec == deadline.tv_sec && moment.tv_nsec < deadline.tv_nsec);
         while (s->cancellers > 0) {
@@ -325,15 +291,13 @@ int scheduler_run(rtloader_t *rt, struct host_check *checks, size_t count,
     }
     int started = start_workers(s, threads, workers);
     int stopped_by = started > 0 ? 0 : -1;
-    double start = monotonic_s();
-    for (size_t i = 0; i < count; i++) {
-        checks[i].next_run = start; /* the first run of every instance is now */
-    }
+    double start = host_monotonic_s();
+    host_due_start(checks, count, start);
     double next_memstats = start + HOST_MEMSTATS_INTERVAL_S;
     host_log(DATADOG_AGENT_INFO, "running %zu check instance(s) on %d worker(s)", count, started);
 
     while (stopped_by == 0) {
-        double now = monotonic_s();
+        double now = host_monotonic_s();
         double wait = schedule_due(s, checks, count, now);
         if (options->memstats) {
             if (now >= next_memstats) {
@@ -370,6 +334,24 @@ static bool wait_round(struct scheduler *s)
     }
 }
 
+struct round {
+    struct scheduler *s;
+    struct host_check *checks;
+    size_t count;
+};
+
+/* One round of `check`: every instance queued, then waited for. False when a stop came first. */
+static bool run_round(void *ctx)
+{
+    struct round *r = ctx;
+    pthread_mutex_lock(&r->s->lock);
+    for (size_t i = 0; i < r->count; i++) {
+        queue_check(r->s, &r->checks[i]);
+    }
+    pthread_mutex_unlock(&r->s->lock);
+    return wait_round(r->s);
+}
+
 int scheduler_run_times(rtloader_t *rt, struct host_check *checks, size_t count, int times,
                         double interval_s, bool *threads_left)
 {
@@ -384,22 +366,8 @@ int scheduler_run_times(rtloader_t *rt, struct host_check *checks, size_t count,
         host_log(DATADOG_AGENT_ERROR, "cannot start the thread that runs the checks");
         return (int)count * times;
     }
-    for (int round = 0; round < times; round++) {
-        if (round > 0 && interval_s > 0 && host_signals_wait(interval_s, -1)) {
-            break;
-        }
-        if (host_signals_stop_signal() != 0) {
-            break;
-        }
-        pthread_mutex_lock(&s->lock);
-        for (size_t i = 0; i < count; i++) {
-            queue_check(s, &checks[i]);
-        }
-        pthread_mutex_unlock(&s->lock);
-        if (!wait_round(s)) {
-            break;
-        }
-    }
+    struct round r = {s, checks, count};
+    host_rounds(times, interval_s, run_round, &r);
     bool all_done = cancel_and_drain(s, checks, count);
     pthread_mutex_lock(&s->lock);
     int failures = s->failures;

@@ -17,8 +17,10 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "children.h"
 #include "log.h"
 #include "sender.h"
+#include "signals.h"
 #include "supervisor.h"
 #include "wire.h"
 #include "worker.h"
@@ -81,28 +83,6 @@ static char **worker_env(char *start_time, bool faulthandler)
     return envp;
 }
 
-volatile sig_atomic_t supervisor_stop_signal;
-
-static void on_supervisor_stop_signal(int sig)
-{
-    if (supervisor_stop_signal != 0) {
-        _exit(128 + sig); /* a second signal: at once (the workers follow: PDEATHSIG) */
-    }
-    supervisor_stop_signal = sig;
-}
-
-int supervisor_stopping(void)
-{
-    return supervisor_stop_signal;
-}
-
-double monotonic_s(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
 struct supervisor *supervisor_new(const struct supervisor_options *options)
 {
     struct supervisor *s = calloc(1, sizeof(*s));
@@ -110,32 +90,35 @@ struct supervisor *supervisor_new(const struct supervisor_options *options)
         return NULL;
     }
     s->count = options->workers > 0 ? options->workers : 1;
-    s->grace_s = options->grace_s;
+    s->slots = options->slots > 0 ? options->slots : 1;
     s->rss_limit_bytes = options->rss_limit_mb * 1024 * 1024;
     s->workers = calloc((size_t)s->count, sizeof(*s->workers));
     s->argv = copy_argv(options->worker_args);
     s->envp = worker_env(s->start_time, options->faulthandler);
-    if (s->workers == NULL || s->argv == NULL || s->envp == NULL) {
+    s->fds = calloc((size_t)s->count + 1, sizeof(*s->fds));
+    s->owner = calloc((size_t)s->count + 1, sizeof(*s->owner));
+    bool ok = s->workers != NULL && s->argv != NULL && s->envp != NULL && s->fds != NULL
+              && s->owner != NULL;
+    for (int k = 0; ok && k < s->count; k++) {
+        s->workers[k].children_slot = -1;
+        s->workers[k].flights = calloc((size_t)s->slots, sizeof(struct flight));
+        ok = s->workers[k].flights != NULL;
+    }
+    if (!ok) {
         supervisor_stop(s, 0);
         return NULL;
     }
     /* a write to a dead worker must fail with EPIPE, not kill the host */
     signal(SIGPIPE, SIG_IGN);
-    struct sigaction sa;
-    memset(&sa, 0, sizeof(sa));
-    sa.sa_handler = on_supervisor_stop_signal;
-    sigemptyset(&sa.sa_mask);
-    sigaction(SIGINT, &sa, NULL);
-    sigaction(SIGTERM, &sa, NULL);
     return s;
 }
 
-/* Sleeps s seconds, less when a stop signal arrives. */
-static void sleep_s(double s)
+/* Sleeps s seconds whatever signals arrive (a bounded wait for a process to exit). */
+static void pause_s(double s)
 {
     double whole = floor(s);
     struct timespec pause = {(time_t)whole, (long)((s - whole) * 1e9)};
-    while (nanosleep(&pause, &pause) != 0 && errno == EINTR && supervisor_stop_signal == 0) {
+    while (nanosleep(&pause, &pause) != 0 && errno == EINTR) {
     }
 }
 
@@ -144,7 +127,9 @@ int spawn(struct supervisor *s, struct worker *w)
     if (w->crashes > 0) {
         double backoff = fmin(0.1 * pow(2, w->crashes - 1), BACKOFF_MAX_S);
         host_log(DATADOG_AGENT_INFO, "restarting a worker in %.1f s", backoff);
-        sleep_s(backoff);
+        if (host_signals_wait(backoff, -1)) {
+            return -1; /* stopping: no new worker */
+        }
     }
     int sv[2];
     if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) != 0) {
@@ -178,6 +163,10 @@ int spawn(struct supervisor *s, struct worker *w)
         _exit(127);
     }
     close(sv[1]);
+    /* the child does the same; whichever runs first, the group exists before it is killed */
+    setpgid(pid, pid);
+    /* the watchdog (signals.c) kills it, and what its checks started, at the deadline */
+    w->children_slot = host_children_add(pid);
     w->pid = pid;
     w->fd = sv[0];
     host_log(DATADOG_AGENT_DEBUG, "worker %d started", (int)pid);
@@ -196,7 +185,7 @@ char *reap(struct worker *w)
     for (int i = 0; i < 200 && done == 0; i++) { /* 2 s for a worker that closed its socket */
         done = waitpid(w->pid, &status, WNOHANG);
         if (done == 0) {
-            sleep_s(0.01);
+            pause_s(0.01);
         }
     }
     if (done == 0) {
@@ -205,6 +194,8 @@ char *reap(struct worker *w)
         }
     }
     kill(-w->pid, SIGKILL); /* what its checks started dies with it */
+    host_children_remove(w->children_slot);
+    w->children_slot = -1;
     char *text = NULL;
     int written = -1;
     if (done < 0) {
@@ -223,38 +214,18 @@ char *reap(struct worker *w)
 /*
  * Reads frames until one of kind `want`, replaying batches on the way.
  * Returns the frame (malloc'd, the cursor past its kind in *in), or NULL
- * when the worker's socket ended or carried garbage.
+ * when the worker's socket ended or carried garbage. Only for idle workers
+ * (loading): a stop forwarded meanwhile lets the load end, then the worker
+ * exits.
  */
-static char *receive_until(struct supervisor *s, struct worker *w, enum wire_kind want,
-                           struct wire_in *in, double timeout_s, bool *timed_out)
+char *receive(struct supervisor *s, struct worker *w, enum wire_kind want, struct wire_in *in)
 {
-    double start = monotonic_s();
-    double kill_at = 0; /* once the worker was told to stop: when it gets SIGKILL */
-    bool stop_forwarded = false;
     for (;;) {
         struct pollfd pfd = {.fd = w->fd, .events = POLLIN};
         int ready = poll(&pfd, 1, 50);
-        double now = monotonic_s();
-        if (supervisor_stop_signal != 0 && !stop_forwarded) {
-            stop_forwarded = true;
-            kill(w->pid, SIGTERM); /* the worker cancels its check */
-            if (kill_at == 0) {
-                kill_at = now + s->grace_s;
-            }
-        }
-        if (timeout_s > 0 && !*timed_out && now - start > timeout_s) {
-            *timed_out = true;
-            host_log(DATADOG_AGENT_WARNING, "worker %d: run past its run_timeout of %g s: cancelling",
-                     (int)w->pid, timeout_s);
+        if (host_signals_stop_signal() != 0 && !w->stop_forwarded) {
+            w->stop_forwarded = true;
             kill(w->pid, SIGTERM);
-            double at = now + HOST_TIMEOUT_CANCEL_GRACE_S;
-            kill_at = kill_at == 0 || at < kill_at ? at : kill_at;
-        }
-        if (kill_at != 0 && now > kill_at) {
-            host_log(DATADOG_AGENT_WARNING, "worker %d did not finish its cancelled check: killed",
-                     (int)w->pid);
-            kill(w->pid, SIGKILL);
-            kill_at = now + 3600; /* once */
         }
         if (ready <= 0) {
             continue;
@@ -283,13 +254,6 @@ static char *receive_until(struct supervisor *s, struct worker *w, enum wire_kin
         wire_in_free(in);
         free(data);
     }
-}
-
-char *receive(struct supervisor *s, struct worker *w, enum wire_kind want,
-                     struct wire_in *in)
-{
-    bool timed_out = false;
-    return receive_until(s, w, want, in, 0, &timed_out);
 }
 
 static int send_load(struct supervisor *s, struct worker *w, const struct load *l, bool quiet)
@@ -577,7 +541,7 @@ void supervisor_stop(struct supervisor *s, double grace_s)
         int status = 0;
         pid_t done = 0;
         while ((done = waitpid(w->pid, &status, WNOHANG)) == 0 && waited < grace_s) {
-            sleep_s(0.01);
+            pause_s(0.01);
             waited += 0.01;
         }
         if (done == 0) {
@@ -588,6 +552,7 @@ void supervisor_stop(struct supervisor *s, double grace_s)
             }
         }
         kill(-w->pid, SIGKILL);
+        host_children_remove(w->children_slot);
         w->pid = 0;
     }
     for (int k = 0; s->workers != NULL && k < s->count; k++) {
@@ -595,7 +560,11 @@ void supervisor_stop(struct supervisor *s, double grace_s)
             free(s->workers[k].loads[i].name);
         }
         free(s->workers[k].loads);
+        free(s->workers[k].flights);
+        free(s->workers[k].kill_reason);
     }
+    free(s->fds);
+    free(s->owner);
     free(s->workers);
     for (char **a = s->argv; a != NULL && *a != NULL; a++) {
         free(*a);

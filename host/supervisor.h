@@ -21,8 +21,8 @@
 
 struct supervisor_options {
     int workers;
+    int slots;              /* runs at once per worker in `run` (check_runners) */
     char **worker_args;     /* after `__worker FD`: the host's own options, NULL-terminated */
-    double grace_s;         /* on SIGINT/SIGTERM: how long running checks have once cancelled */
     long long rss_limit_mb; /* worker_rss_limit: 0 = none */
     bool faulthandler;      /* PYTHONFAULTHANDLER=1 for the workers (when rtloader's own
                              * crash report, c_stacktrace_collection, is off) */
@@ -31,15 +31,13 @@ struct supervisor_options {
 struct supervisor;
 
 /*
- * Options are copied. Installs the SIGINT/SIGTERM handlers of the
- * supervisor: the first signal cancels the running check (its worker gets
- * SIGTERM, then SIGKILL after grace_s) and supervisor_stopping turns true;
- * a second one exits at once.
+ * Options are copied. Stop signals are signals.c's: host_signals_start
+ * must have run. The first signal cancels every run in flight (each busy
+ * worker gets SIGTERM), the runs are waited for until shortly before the
+ * watchdog's deadline; the workers' process groups are registered with
+ * children.c, so the watchdog and a second signal kill them too.
  */
 struct supervisor *supervisor_new(const struct supervisor_options *options);
-
-/* The signal that asked the host to stop, or 0. */
-int supervisor_stopping(void);
 
 /*
  * Loads the instances of `cc` on the workers (instance i on worker
@@ -50,26 +48,24 @@ int supervisor_load(struct supervisor *s, const struct check_config *cc,
                     struct host_check **checks, size_t *count);
 
 /*
- * Runs one instance on its worker and reports the run. Returns true when it
- * succeeded. A run past the instance's run_timeout is cancelled, its worker
- * stopped (killed after HOST_TIMEOUT_CANCEL_GRACE_S) and the run reported
- * as timed out. A worker over worker_rss_limit after a run is restarted.
- */
-bool supervisor_run(struct supervisor *s, struct host_check *check);
-
-/*
- * Runs checks[0..count) once each: instances on different workers at the
- * same time, those of one worker one after the other in order. Starts no
- * new run once a stop signal arrived. Returns the failed (or not run) ones.
+ * Runs checks[0..count) once each (`check`'s rounds): instances on
+ * different workers at the same time, those of one worker one after the
+ * other in order. Starts no new run once a stop signal arrived. Returns the
+ * failed (or not run) ones. A run past the instance's run_timeout is
+ * cancelled (`cancel <id>`), its worker killed when it has not returned
+ * HOST_TIMEOUT_CANCEL_GRACE_S later; either way it is reported as timed
+ * out and the worker restarted once its runs ended. A worker over
+ * worker_rss_limit after a run is restarted likewise.
  */
 int supervisor_run_all(struct supervisor *s, struct host_check *checks, size_t count);
 
 /*
- * `run`: every instance on its interval (first run at once) until SIGINT or
- * SIGTERM; then the running checks are cancelled (their workers get SIGTERM,
- * SIGKILL after grace_s) and it returns the signal, or -1 when it could not
- * start. An instance due while still running or waiting skips that run.
- * With telemetry_s > 0, supervisor_report_stats every telemetry_s.
+ * `run`: every instance on its interval (due.h) until SIGINT or SIGTERM,
+ * up to `slots` runs at once per worker; then the runs in flight are
+ * cancelled and it returns the signal, or -1 when it could not start. A
+ * crash with several runs in flight makes each of their instances a
+ * suspect, run alone next (docs/isolation.md). With telemetry_s > 0,
+ * supervisor_report_stats every telemetry_s.
  */
 int supervisor_schedule(struct supervisor *s, struct host_check *checks, size_t count,
                         double telemetry_s);

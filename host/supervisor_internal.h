@@ -1,12 +1,13 @@
 /*
  * supervisor_internal.h - what supervisor.c (worker processes: start, load,
- * stop), supervisor_run.c (runs in flight) and replay.c (submissions into
- * the sender) share. Not for other files.
+ * stop), supervisor_run.c (runs in flight), supervisor_schedule.c (`run`'s
+ * due times and `check`'s rounds) and replay.c (submissions into the
+ * sender) share. Not for other files.
  */
 #ifndef RTLOADER_HOST_SUPERVISOR_INTERNAL_H
 #define RTLOADER_HOST_SUPERVISOR_INTERNAL_H
 
-#include <signal.h>
+#include <poll.h>
 #include <stdbool.h>
 #include <sys/types.h>
 
@@ -25,22 +26,32 @@ struct load {
     int workers, k, shift;
 };
 
+/* One run in flight on a worker. */
+struct flight {
+    struct host_check *check;
+    double started;
+    double kill_at; /* past run_timeout and cancelled: when its worker gets SIGKILL; 0 = not */
+};
+
 struct worker {
     pid_t pid; /* 0: not running */
     int fd;
-    int crashes; /* in a row, for the back-off */
+    int children_slot; /* its process group in children.c (the watchdog kills it) */
+    int crashes;       /* in a row, for the back-off */
     long long rss_bytes; /* after its last run */
-    /* the run in flight (supervisor_run.c) */
-    struct host_check *running;
-    double started, kill_at; /* kill_at: when a cancelled run's worker gets SIGKILL, 0 = not cancelled */
-    bool timed_out, stop_forwarded;
+    struct flight *flights; /* the supervisor's slots */
+    int in_flight;
+    bool solo;     /* a suspect runs on it: nothing else starts until it ends */
+    bool draining; /* restarted once its runs ended (a cancelled instance, worker_rss_limit) */
+    bool stop_forwarded;
+    char *kill_reason; /* why the supervisor SIGKILLed it: named in the other runs' errors */
     struct load *loads; /* replayed, quietly, after a restart */
     size_t load_count;
 };
 
 struct supervisor {
     int count;
-    double grace_s;
+    int slots; /* runs at once per worker (check_runners) */
     long long rss_limit_bytes;
     struct worker *workers;
     char **argv; /* exe, "__worker", fd, options..., NULL */
@@ -53,12 +64,12 @@ struct supervisor {
     /* notes of the current load, to print a check-level error once, as in process */
     char **seen_notes;
     size_t seen_count;
+    /* the poll set of supervisor_run.c: the stop descriptor, then one entry per busy worker */
+    struct pollfd *fds;
+    int *owner;
+    int failures; /* failed runs since the last supervisor_take_failures */
 };
 
-/* The first SIGINT/SIGTERM the host received, 0 before. */
-extern volatile sig_atomic_t supervisor_stop_signal;
-
-double monotonic_s(void);
 /* Starts worker w (after its back-off). 0, or -1. */
 int spawn(struct supervisor *s, struct worker *w);
 /* Closes w's socket, waits for it, kills its process group; how it ended (malloc'd). */
@@ -69,5 +80,19 @@ char *restart(struct supervisor *s, struct worker *w);
 char *receive(struct supervisor *s, struct worker *w, enum wire_kind want, struct wire_in *in);
 /* One submission of a batch into the sender (replay.c). */
 void replay_record(struct supervisor *s, const msgpack_object *o);
+
+/* supervisor_run.c */
+/* Whether worker w may start a run of c now (slots, solo suspects, draining). */
+bool can_start(const struct supervisor *s, const struct worker *w, const struct host_check *c);
+/* Sends RUN (starting the worker first when needed). False when the run was reported already. */
+bool start_run(struct supervisor *s, struct worker *w, struct host_check *check);
+/*
+ * Waits up to timeout_s for the busy workers and the stop descriptor,
+ * handles what arrived, then watches run timeouts and the stop. Returns
+ * how many runs are in flight.
+ */
+int poll_busy(struct supervisor *s, double timeout_s);
+/* A paused instance is not run (logged). */
+bool runnable(const struct host_check *c);
 
 #endif /* RTLOADER_HOST_SUPERVISOR_INTERNAL_H */

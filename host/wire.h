@@ -25,11 +25,12 @@
 #define WIRE_BATCH_BYTES (64u * 1024u)
 
 enum wire_kind {
-    WIRE_LOAD = 1, /* host: check name, workers N, this worker's number k */
-    WIRE_RUN,      /* host: slot */
+    WIRE_LOAD = 1, /* host: check name, workers N, this worker's number k, shift, quiet */
+    WIRE_RUN,      /* host: check id */
     WIRE_LOADED,   /* worker: [[index, id, version, source, interval], ...] */
     WIRE_BATCH,    /* worker: submissions until the end of the frame */
-    WIRE_DONE,     /* worker: slot, error|nil, cancelled, duration_ms, [warnings], cpu_s, rss_bytes */
+    WIRE_DONE,     /* worker: check id, error|nil, cancelled, duration_ms, [warnings], cpu_s, rss_bytes */
+    WIRE_CANCEL,   /* host: check id (a run past its run_timeout) */
 };
 
 enum wire_record {

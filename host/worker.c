@@ -10,9 +10,6 @@
 #include <string.h>
 #include <sys/prctl.h>
 #include <fcntl.h>
-#include <sys/resource.h>
-#include <sys/socket.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "checks.h"
@@ -21,6 +18,7 @@
 #include "children.h"
 #include "wire.h"
 #include "worker.h"
+#include "worker_runs.h"
 
 static int out_fd = -1;
 /* Python threads of a check may submit concurrently: one batch, one lock. */
@@ -28,91 +26,6 @@ static pthread_mutex_t out_lock = PTHREAD_MUTEX_INITIALIZER;
 static struct wire_out batch;
 static bool batch_open;
 static bool quiet_notes; /* a reload after a restart: its notes were reported already */
-
-/*
- * SIGTERM/SIGINT from the supervisor (a stop, or a run past its run_timeout)
- * cancel the running check: the handler only writes to a pipe; the
- * canceller thread does the Python part. Python's own SIGINT handler would
- * raise KeyboardInterrupt inside the check instead.
- */
-static int cancel_pipe[2] = {-1, -1};
-static pthread_mutex_t current_lock = PTHREAD_MUTEX_INITIALIZER;
-static struct host_check *current; /* the running instance, under current_lock */
-static bool stopping;              /* under current_lock: exit after this run */
-
-static void on_stop_signal(int sig)
-{
-    int saved = errno;
-    unsigned char byte = (unsigned char)sig;
-    if (write(cancel_pipe[1], &byte, 1) < 0) {
-        /* nothing to do in a handler */
-    }
-    errno = saved;
-}
-
-struct canceller_args {
-    rtloader_t *rt;
-    int fd;
-};
-
-/* GIL: not held; taken by host_check_cancel. */
-static void *canceller(void *arg)
-{
-    struct canceller_args *a = arg;
-    unsigned char byte;
-    while (read(cancel_pipe[0], &byte, 1) != 1) {
-        if (errno != EINTR) {
-            return NULL;
-        }
-    }
-    pthread_mutex_lock(&current_lock);
-    stopping = true;
-    struct host_check *check = current;
-    if (check == NULL) {
-        shutdown(a->fd, SHUT_RD); /* idle: the request loop reads end of stream and exits */
-    }
-    pthread_mutex_unlock(&current_lock);
-    if (check != NULL) {
-        host_log(DATADOG_AGENT_INFO, "worker %d: cancelling check %s", (int)getpid(), check->id);
-        /*
-         * First, as the in-process scheduler does: a run stuck on a
-         * get_subprocess_output command ends at once (cancelled) instead of
-         * getting its worker killed at the deadline, which would leave the
-         * command's process group (not the worker's) running.
-         */
-        host_children_kill(check);
-        host_check_cancel(a->rt, check);
-    }
-    return NULL;
-}
-
-static void start_canceller(rtloader_t *rt, int fd)
-{
-    static struct canceller_args args;
-    args.rt = rt;
-    args.fd = fd;
-    if (pipe2(cancel_pipe, O_CLOEXEC) != 0) {
-        return;
-    }
-    pthread_t thread;
-    sigset_t stop_signals, previous;
-    sigemptyset(&stop_signals);
-    sigaddset(&stop_signals, SIGINT);
-    sigaddset(&stop_signals, SIGTERM);
-    /* the handler runs on the other threads: the canceller must never be interrupted */
-    pthread_sigmask(SIG_BLOCK, &stop_signals, &previous);
-    if (pthread_create(&thread, NULL, canceller, &args) == 0) {
-        pthread_detach(thread);
-    }
-    pthread_sigmask(SIG_SETMASK, &previous, NULL);
-    struct sigaction sa;
-    memset(&sa, 0, sizeof(sa));
-    sa.sa_handler = on_stop_signal;
-    sa.sa_flags = SA_RESTART;
-    sigemptyset(&sa.sa_mask);
-    sigaction(SIGTERM, &sa, NULL);
-    sigaction(SIGINT, &sa, NULL);
-}
 
 /* What a record is, for the message naming a dropped one (enum wire_record order). */
 static const char *const record_names[] = {
@@ -136,9 +49,9 @@ static void on_record_dropped(const msgpack_object *record, size_t bytes, size_t
     /* every record but external tags names its check id ("name:hash") second */
     char *id = kind != WIRE_REC_EXTERNAL_TAGS && n > 1 ? wire_strdup(&f[1]) : NULL;
     if (id == NULL) {
-        pthread_mutex_lock(&current_lock); /* after out_lock: never taken the other way round */
-        id = current != NULL ? strdup(current->id) : NULL;
-        pthread_mutex_unlock(&current_lock);
+        /* the run of the thread that submitted it (several runs may be in flight) */
+        const struct host_check *run = host_children_owner();
+        id = run != NULL ? strdup(run->id) : NULL;
     }
     const char *what = kind >= 0 && (size_t)kind < sizeof(record_names) / sizeof(*record_names)
                            ? record_names[kind]
@@ -385,6 +298,7 @@ static int handle_load(rtloader_t *rt, const struct host_config *cfg, struct loa
         free(name);
         return -1;
     }
+    worker_runs_wait_idle(); /* the supervisor loads on idle workers; instances must not move under a run */
     quiet_notes = quiet != 0;
     struct check_config cc;
     char *error = NULL;
@@ -442,17 +356,6 @@ static int handle_load(rtloader_t *rt, const struct host_config *cfg, struct loa
     return wire_send(out_fd, reply);
 }
 
-/* CPU time of the whole worker (every thread of the check). A clock read, not getrusage:
- * that one fills a whole struct and runs twice per run, on the per-run hot path. */
-static double process_cpu_s(void)
-{
-    struct timespec ts;
-    if (clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts) != 0) {
-        return 0;
-    }
-    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
 /* Read after every run: the file stays open and one pread replaces fopen, fstat, read and
  * fclose (a third of the worker's system calls per run of a small check). */
 static long long resident_bytes(void)
@@ -479,47 +382,17 @@ static long long resident_bytes(void)
     return resident * page_size;
 }
 
-/* RUN id: runs the instance, sends its batches then DONE. */
-static int handle_run(rtloader_t *rt, struct loaded *l, struct wire_in *in,
-                      struct wire_out *reply)
+int worker_send_done(const char *id, const struct host_run_result *result, double cpu_s,
+                     struct wire_out *reply)
 {
-    char *id = wire_strdup(wire_next(in));
-    struct host_check *check = NULL;
-    for (size_t i = 0; id != NULL && i < l->count; i++) {
-        if (strcmp(l->checks[i].id, id) == 0) {
-            check = &l->checks[i];
-        }
-    }
-    struct host_run_result result = {0};
-    double cpu = process_cpu_s();
-    pthread_mutex_lock(&current_lock);
-    current = check;
-    bool stop_first = stopping;
-    pthread_mutex_unlock(&current_lock);
-    if (stop_first) {
-        result.error = strdup("the worker is stopping");
-    } else if (check != NULL) {
-        host_children_set_owner(check); /* the canceller kills this run's commands */
-        host_check_execute(rt, check, &result);
-        host_children_set_owner(NULL);
-        pthread_mutex_lock(&current_lock);
-        current = NULL;
-        pthread_mutex_unlock(&current_lock);
-    } else {
-        result.error = strdup("no such instance in this worker");
-    }
-    cpu = process_cpu_s() - cpu;
-
     wire_begin(reply, WIRE_DONE);
     wire_pack_str(&reply->pk, id);
-    wire_pack_str(&reply->pk, result.error);
-    msgpack_pack_int(&reply->pk, result.cancelled ? 1 : 0);
-    msgpack_pack_double(&reply->pk, result.duration_ms);
-    wire_pack_strings(&reply->pk, result.warnings);
-    msgpack_pack_double(&reply->pk, cpu);
+    wire_pack_str(&reply->pk, result->error);
+    msgpack_pack_int(&reply->pk, result->cancelled ? 1 : 0);
+    msgpack_pack_double(&reply->pk, result->duration_ms);
+    wire_pack_strings(&reply->pk, result->warnings);
+    msgpack_pack_double(&reply->pk, cpu_s);
     msgpack_pack_int64(&reply->pk, resident_bytes());
-    host_run_result_free(&result);
-    free(id);
     /* the run's last batch and its result in one write: one wake-up of the supervisor */
     pthread_mutex_lock(&out_lock);
     int sent = batch_open ? wire_send2(out_fd, &batch, reply) : wire_send(out_fd, reply);
@@ -528,19 +401,58 @@ static int handle_run(rtloader_t *rt, struct loaded *l, struct wire_in *in,
     return sent;
 }
 
+/* RUN id: queued for a run thread, which sends the run's batches then DONE. */
+static int handle_run(struct loaded *l, struct wire_in *in, struct wire_out *reply)
+{
+    char *id = wire_strdup(wire_next(in));
+    struct host_check *check = NULL;
+    for (size_t i = 0; id != NULL && i < l->count; i++) {
+        if (strcmp(l->checks[i].id, id) == 0) {
+            check = &l->checks[i];
+        }
+    }
+    int sent = 0;
+    if (check != NULL) {
+        worker_runs_request(check);
+    } else {
+        struct host_run_result result = {.error = "no such instance in this worker"};
+        sent = worker_send_done(id, &result, 0, reply);
+    }
+    free(id);
+    return sent;
+}
+
+/* CANCEL id: the supervisor gave up on a run (run_timeout). */
+static int handle_cancel(struct wire_in *in)
+{
+    char *id = wire_strdup(wire_next(in));
+    if (id == NULL) {
+        return -1;
+    }
+    worker_runs_cancel(id);
+    free(id);
+    return 0;
+}
+
 int worker_serve(rtloader_t *rt, const struct host_config *cfg, int fd)
 {
     out_fd = fd;
     struct loaded l = {0};
     struct wire_out reply = {0};
     int status = 0;
-    start_canceller(rt, fd);
+    if (worker_runs_start(rt, fd, cfg->check_runners) != 0) {
+        host_log(DATADOG_AGENT_ERROR, "worker %d: cannot start its run threads", (int)getpid());
+        return 1;
+    }
+    bool supervisor_gone = false;
     for (;;) {
         char *data = NULL;
         size_t len = 0;
         int r = wire_recv(fd, &data, &len);
         if (r != 0) {
-            status = r > 0 ? 0 : 1; /* end of stream: the supervisor closed us or died */
+            /* end of stream: the supervisor closed us or died, or a stop shut it once idle */
+            status = r > 0 ? 0 : 1;
+            supervisor_gone = true;
             break;
         }
         struct wire_in in;
@@ -551,7 +463,9 @@ int worker_serve(rtloader_t *rt, const struct host_config *cfg, int fd)
             if (kind == WIRE_LOAD) {
                 sent = handle_load(rt, cfg, &l, &in, &reply);
             } else if (kind == WIRE_RUN) {
-                sent = handle_run(rt, &l, &in, &reply);
+                sent = handle_run(&l, &in, &reply);
+            } else if (kind == WIRE_CANCEL) {
+                sent = handle_cancel(&in);
             }
         }
         wire_in_free(&in);
@@ -561,14 +475,14 @@ int worker_serve(rtloader_t *rt, const struct host_config *cfg, int fd)
             status = 1;
             break;
         }
-        pthread_mutex_lock(&current_lock);
-        bool stop = stopping;
-        pthread_mutex_unlock(&current_lock);
-        if (stop) {
-            break;
-        }
     }
+    bool all_done = worker_runs_finish(supervisor_gone);
     wire_free(&reply);
+    if (!all_done) {
+        /* a cancel() still uses its instance: exit without freeing anything */
+        fflush(stderr);
+        _exit(status);
+    }
     wire_free(&batch);
     rtloader_gilstate_t gil = ensure_gil(rt);
     host_checks_free(rt, l.checks, l.count);

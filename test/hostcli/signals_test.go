@@ -109,7 +109,8 @@ func startStopping(t *testing.T, dir string, args ...string) *liveProcess {
 // Item 1: whatever a check does when cancelled, the host is gone within
 // shutdown_grace_period of the signal: a cancel() that sleeps 90 s, a check
 // that holds the GIL in one C call (so cancel_check cannot even start), in
-// `run` and in `check`.
+// `run` and in `check`, in process and in worker processes (isolation.md:
+// the same signal path, and no worker outlives the host).
 func TestShutdownBoundedByGracePeriod(t *testing.T) {
 	cases := []struct {
 		name, check, command string
@@ -120,6 +121,10 @@ func TestShutdownBoundedByGracePeriod(t *testing.T) {
 		{"blocking cancel/check", "sigtest_slow_cancel_check", "check", syscall.SIGINT, true},
 		{"GIL held/run", "sigtest_gil_hog_check", "run", syscall.SIGINT, false},
 		{"GIL held/check", "sigtest_gil_hog_check", "check", syscall.SIGTERM, false},
+		{"blocking cancel/run/process", "sigtest_slow_cancel_check", "run", syscall.SIGTERM, true},
+		{"blocking cancel/check/process", "sigtest_slow_cancel_check", "check", syscall.SIGINT, true},
+		{"GIL held/run/process", "sigtest_gil_hog_check", "run", syscall.SIGINT, false},
+		{"GIL held/check/process", "sigtest_gil_hog_check", "check", syscall.SIGTERM, false},
 	}
 	for _, c := range cases {
 		c := c
@@ -132,9 +137,18 @@ func TestShutdownBoundedByGracePeriod(t *testing.T) {
 			if c.command == "check" {
 				args = []string{"check", c.check, "--config", tr.config, "--format", "json"}
 			}
+			process := strings.HasSuffix(c.name, "/process")
+			if process {
+				args = append(args, "--isolation", "process", "--workers", "1")
+			}
 			p := startStopping(t, tr.dir, args...)
 			waitLiveFile(t, p, started)
+			workers := childPids(t, p.cmd.Process.Pid)
+			if process && len(workers) != 1 {
+				t.Fatalf("want one worker process, found %v\n%s", workers, p.dump())
+			}
 			code, took := p.stop(c.sig, 10*time.Second)
+			wantGone(t, "worker", workers)
 			if code != 0 {
 				t.Errorf("exit code %d, want 0\n%s", code, p.dump())
 			}
@@ -179,18 +193,28 @@ func TestCheckCannotTakeTheHostSignals(t *testing.T) {
 	}
 }
 
-// Item 1: a second SIGINT/SIGTERM exits at once, whatever the grace period.
+// Item 1: a second SIGINT/SIGTERM exits at once, whatever the grace period;
+// in worker processes too, the workers killed with the host.
 func TestSecondSignalExitsAtOnce(t *testing.T) {
-	for _, second := range []syscall.Signal{syscall.SIGINT, syscall.SIGTERM} {
-		second := second
-		t.Run(second.String(), func(t *testing.T) {
+	for _, name := range []string{"interrupt", "terminated", "interrupt/process", "terminated/process"} {
+		second := syscall.SIGINT
+		if strings.HasPrefix(name, "terminated") {
+			second = syscall.SIGTERM
+		}
+		process := strings.HasSuffix(name, "/process")
+		t.Run(name, func(t *testing.T) {
 			tr := newTree(t, false)
 			tr.writeConfig("shutdown_grace_period: 60\n")
 			started := filepath.Join(tr.dir, "started")
 			tr.writeFile(filepath.Join(tr.confd, "stubborn_check.yaml"),
 				"instances:\n  - seconds: 60\n    started_file: "+quoted(started)+"\n")
-			p := startStopping(t, tr.dir, "run", "-c", tr.config, "--format", "json")
+			args := []string{"run", "-c", tr.config, "--format", "json"}
+			if process {
+				args = append(args, "--isolation", "process", "--workers", "1")
+			}
+			p := startStopping(t, tr.dir, args...)
 			waitLiveFile(t, p, started)
+			workers := childPids(t, p.cmd.Process.Pid)
 			if err := p.cmd.Process.Signal(syscall.SIGTERM); err != nil {
 				t.Fatal(err)
 			}
@@ -207,6 +231,7 @@ func TestSecondSignalExitsAtOnce(t *testing.T) {
 			}
 			_, stderr := p.snapshot()
 			wantContains(t, "stderr", stderr, "second stop signal")
+			wantGone(t, "worker", workers)
 		})
 	}
 }
@@ -263,6 +288,36 @@ func TestSignalWhileLoading(t *testing.T) {
 	if took > time.Second+slack {
 		t.Errorf("exit took %v, over the 1 s grace period", took)
 	}
+	noKeyboardInterrupt(t, p)
+}
+
+// The same in a worker process (isolation.md): the supervisor waits for
+// the worker's load, so the watchdog ends the host at the deadline, and
+// kills the worker's process group with it: the worker and what its check
+// started there (a child that the worker's death alone would not end).
+func TestSignalWhileLoadingInAWorker(t *testing.T) {
+	tr := newTree(t, false)
+	tr.writeConfig("shutdown_grace_period: 1\n")
+	started := filepath.Join(tr.dir, "started")
+	childFile := filepath.Join(tr.dir, "child")
+	tr.writeFile(filepath.Join(tr.confd, "sigtest_slow_init_check.yaml"),
+		"instances:\n  - started_file: "+quoted(started)+"\n    child_pid_file: "+quoted(childFile)+"\n")
+	p := startStopping(t, tr.dir, "check", "sigtest_slow_init_check", "--config", tr.config, "--format", "json",
+		"--isolation", "process", "--workers", "1")
+	waitLiveFile(t, p, started)
+	children := readPids(t, p, childFile)
+	workers := childPids(t, p.cmd.Process.Pid)
+	if len(workers) != 1 {
+		t.Fatalf("want one worker process, found %v\n%s", workers, p.dump())
+	}
+	code, took := p.stop(syscall.SIGINT, 10*time.Second)
+	if code != 0 || took > time.Second+slack {
+		t.Errorf("exit code %d after %v, want 0 within the 1 s grace period\n%s", code, took, p.dump())
+	}
+	_, stderr := p.snapshot()
+	wantContains(t, "stderr", stderr, "exiting without waiting for the checks")
+	wantGone(t, "worker", workers)
+	wantGone(t, "the check's child in the worker's group", children)
 	noKeyboardInterrupt(t, p)
 }
 

@@ -30,6 +30,10 @@ class CrashCheck(AgentCheck):
         elif mode == "sleep":
             while not self.cancelled:
                 time.sleep(0.05)
+        elif mode == "nap":  # `seconds`, less when cancelled
+            deadline = time.time() + instance.get("seconds", 3)
+            while not self.cancelled and time.time() < deadline:
+                time.sleep(0.02)
         elif mode == "grow":
             hog.append(b"x" * (instance["grow_mib"] * 1024 * 1024))
         self.gauge("crash.after", 1, tags=["mode:" + mode])
