@@ -31,6 +31,7 @@ struct flight {
     struct host_check *check;
     double started;
     double kill_at; /* past run_timeout and cancelled: when its worker gets SIGKILL; 0 = not */
+    bool alone;     /* sent alone (`check`): run on the worker's request loop, cancelled by SIGUSR1 */
 };
 
 struct worker {
@@ -84,8 +85,12 @@ void replay_record(struct supervisor *s, const msgpack_object *o);
 /* supervisor_run.c */
 /* Whether worker w may start a run of c now (slots, solo suspects, draining). */
 bool can_start(const struct supervisor *s, const struct worker *w, const struct host_check *c);
-/* Sends RUN (starting the worker first when needed). False when the run was reported already. */
-bool start_run(struct supervisor *s, struct worker *w, struct host_check *check);
+/*
+ * Sends RUN (starting the worker first when needed). `alone`: nothing else
+ * is sent to w until its DONE, so the worker runs it without a hand-over to
+ * a run thread. False when the run was reported already.
+ */
+bool start_run(struct supervisor *s, struct worker *w, struct host_check *check, bool alone);
 /*
  * Waits up to timeout_s for the busy workers and the stop descriptor,
  * handles what arrived, then watches run timeouts and the stop. Returns

@@ -212,10 +212,10 @@ bool can_start(const struct supervisor *s, const struct worker *w, const struct 
     return c->suspect ? w->in_flight == 0 : w->in_flight < s->slots;
 }
 
-bool start_run(struct supervisor *s, struct worker *w, struct host_check *check)
+bool start_run(struct supervisor *s, struct worker *w, struct host_check *check, bool alone)
 {
     struct flight *f = &w->flights[w->in_flight++];
-    *f = (struct flight){.check = check, .started = host_monotonic_s()};
+    *f = (struct flight){.check = check, .started = host_monotonic_s(), .alone = alone};
     check->in_flight = true;
     w->solo = check->suspect;
     if (w->pid == 0) {
@@ -237,6 +237,7 @@ bool start_run(struct supervisor *s, struct worker *w, struct host_check *check)
     }
     wire_begin(&s->out, WIRE_RUN);
     wire_pack_str(&s->out.pk, check->id);
+    msgpack_pack_int(&s->out.pk, alone ? 1 : 0);
     if (wire_send(w->fd, &s->out) != 0) {
         worker_lost(s, w, reap(w));
         return false;
@@ -259,9 +260,13 @@ static void watch(struct supervisor *s, struct worker *w, double now)
                      f->check->id, timeout);
             f->kill_at = now + HOST_TIMEOUT_CANCEL_GRACE_S;
             w->draining = true; /* its instance stays cancelled: a new worker once drained */
-            wire_begin(&s->out, WIRE_CANCEL);
-            wire_pack_str(&s->out.pk, f->check->id);
-            wire_send(w->fd, &s->out); /* a dead worker: its socket's end says so */
+            if (f->alone) {
+                kill(w->pid, SIGUSR1); /* its request loop runs it: no one reads a cancel */
+            } else {
+                wire_begin(&s->out, WIRE_CANCEL);
+                wire_pack_str(&s->out.pk, f->check->id);
+                wire_send(w->fd, &s->out); /* a dead worker: its socket's end says so */
+            }
         }
         if (f->kill_at != 0 && now > f->kill_at && w->kill_reason == NULL) {
             if (asprintf(&w->kill_reason,

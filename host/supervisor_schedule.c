@@ -52,7 +52,7 @@ int supervisor_run_all(struct supervisor *s, struct host_check *checks, size_t c
                     s->failures++;
                     continue;
                 }
-                in_flight += start_run(s, w, c) ? 1 : 0;
+                in_flight += start_run(s, w, c, true) ? 1 : 0;
             }
         }
         if (stopping || in_flight == 0) {
@@ -93,7 +93,7 @@ static int start_due(struct supervisor *s, struct host_check *checks, size_t cou
             if (oldest == NULL || !can_start(s, w, oldest)) {
                 break;
             }
-            started += start_run(s, w, oldest) ? 1 : 0;
+            started += start_run(s, w, oldest, false) ? 1 : 0;
         }
     }
     return started;

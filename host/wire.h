@@ -26,7 +26,7 @@
 
 enum wire_kind {
     WIRE_LOAD = 1, /* host: check name, workers N, this worker's number k, shift, quiet */
-    WIRE_RUN,      /* host: check id */
+    WIRE_RUN,      /* host: check id, alone (nothing else is sent until its DONE) */
     WIRE_LOADED,   /* worker: [[index, id, version, source, interval], ...] */
     WIRE_BATCH,    /* worker: submissions until the end of the frame */
     WIRE_DONE,     /* worker: check id, error|nil, cancelled, duration_ms, [warnings], cpu_s, rss_bytes */

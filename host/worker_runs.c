@@ -120,24 +120,34 @@ static void cancel_locked(struct host_check *check)
     pthread_attr_destroy(&attr);
 }
 
-/* The stop signals' thread: the stop cancels every run in flight. GIL: not held. */
+/*
+ * The signals' thread. SIGTERM/SIGINT: the host stops, every run in flight
+ * is cancelled and the worker exits once idle. SIGUSR1: the run on the
+ * request loop's thread (worker_runs_inline) is past its run_timeout: the
+ * runs in flight are cancelled, the worker goes on. GIL: not held.
+ */
 static void *signal_main(void *arg)
 {
     (void)arg;
-    unsigned char byte;
-    while (read(signal_pipe[0], &byte, 1) != 1) {
-        if (errno != EINTR) {
+    for (;;) {
+        unsigned char byte;
+        ssize_t n = read(signal_pipe[0], &byte, 1);
+        if (n != 1) {
+            if (n < 0 && errno == EINTR) {
+                continue;
+            }
             return NULL;
         }
+        pthread_mutex_lock(&runs.lock);
+        if (byte != SIGUSR1) {
+            runs.stopping = true;
+        }
+        for (int i = 0; i < runs.flight_count; i++) {
+            cancel_locked(runs.flights[i]);
+        }
+        close_if_stopped_locked();
+        pthread_mutex_unlock(&runs.lock);
     }
-    pthread_mutex_lock(&runs.lock);
-    runs.stopping = true;
-    for (int i = 0; i < runs.flight_count; i++) {
-        cancel_locked(runs.flights[i]);
-    }
-    close_if_stopped_locked();
-    pthread_mutex_unlock(&runs.lock);
-    return NULL;
 }
 
 static void start_signal_thread(void)
@@ -150,6 +160,7 @@ static void start_signal_thread(void)
     sigemptyset(&stop_signals);
     sigaddset(&stop_signals, SIGINT);
     sigaddset(&stop_signals, SIGTERM);
+    sigaddset(&stop_signals, SIGUSR1);
     /* the handler runs on the other threads: this one must never be interrupted */
     pthread_sigmask(SIG_BLOCK, &stop_signals, &previous);
     if (pthread_create(&thread, NULL, signal_main, NULL) == 0) {
@@ -162,6 +173,7 @@ static void start_signal_thread(void)
     sa.sa_flags = SA_RESTART;
     sigemptyset(&sa.sa_mask);
     sigaction(SIGTERM, &sa, NULL);
+    sigaction(SIGUSR1, &sa, NULL);
     sigaction(SIGINT, &sa, NULL);
 }
 
@@ -230,7 +242,8 @@ int worker_runs_start(rtloader_t *rt, int fd, int threads)
     runs.rt = rt;
     runs.fd = fd;
     runs.threads = threads > 0 ? threads : 1;
-    runs.flights = calloc((size_t)runs.threads, sizeof(*runs.flights));
+    /* one more: the run of the request loop's own thread (worker_runs_inline) */
+    runs.flights = calloc((size_t)runs.threads + 1, sizeof(*runs.flights));
     runs.ids = calloc((size_t)runs.threads, sizeof(*runs.ids));
     if (runs.flights == NULL || runs.ids == NULL) {
         return -1;
@@ -259,7 +272,24 @@ void worker_runs_request(struct host_check *check)
         runs.pending_cap = cap;
     }
     runs.pending[runs.pending_count++] = check;
+    pthread_mutex_unlock(&runs.lock);
+    /* after the unlock: the thread woken does not wait at once for the lock this thread holds */
     pthread_cond_signal(&runs.work);
+}
+
+void worker_runs_inline(struct host_check *check, struct wire_out *reply)
+{
+    pthread_mutex_lock(&runs.lock);
+    runs.flights[runs.flight_count++] = check;
+    bool stop_first = runs.stopping;
+    pthread_mutex_unlock(&runs.lock);
+
+    run_one(check, stop_first, reply);
+
+    pthread_mutex_lock(&runs.lock);
+    remove_flight_locked(check);
+    close_if_stopped_locked();
+    pthread_cond_broadcast(&runs.idle);
     pthread_mutex_unlock(&runs.lock);
 }
 

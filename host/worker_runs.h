@@ -33,6 +33,13 @@ int worker_runs_start(rtloader_t *rt, int fd, int threads);
 /* Queues a run of `check` (the supervisor never asks for one already in flight). */
 void worker_runs_request(struct host_check *check);
 
+/*
+ * Runs `check` on the calling thread (the request loop's), without the
+ * hand-over to a run thread: for a run the supervisor sends alone (`check`'s
+ * rounds), during which it sends nothing but, past run_timeout, SIGUSR1.
+ */
+void worker_runs_inline(struct host_check *check, struct wire_out *reply);
+
 /* Cancels the run in flight of the instance `id`; nothing when it is not running. */
 void worker_runs_cancel(const char *id);
 
