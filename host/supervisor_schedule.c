@@ -47,7 +47,7 @@ int supervisor_run_all(struct supervisor *s, struct host_check *checks, size_t c
             struct worker *w = &s->workers[k];
             while (w->in_flight == 0 && next[k] < count) {
                 struct host_check *c = &checks[next[k]];
-                if (c->worker == k && runnable(c) && backing_off(w, now)) {
+                if (c->worker == k && !c->paused && backing_off(w, now)) {
                     wake = wake == 0 || w->restart_at < wake ? w->restart_at : wake;
                     break; /* it waits; the other workers go on */
                 }
@@ -55,7 +55,7 @@ int supervisor_run_all(struct supervisor *s, struct host_check *checks, size_t c
                 if (c->worker != k) {
                     continue;
                 }
-                if (c->paused) {
+                if (!runnable(c)) {
                     s->failures++;
                     continue;
                 }

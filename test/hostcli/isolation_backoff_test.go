@@ -94,3 +94,45 @@ func TestIsolationBackoffDoesNotStallOtherWorkers(t *testing.T) {
 		t.Errorf("want at least 5 crashes of worker 0 before its 1.6 s back-off, got %d\n%s", crashes, p.dump())
 	}
 }
+
+// `check`'s rounds: five instances that exit on every run on worker 0
+// back off 0.1, 0.2, 0.4 and 0.8 s within one round (the 4th crash comes
+// 0.7 s and 3 restarts after the first); the five 0.1 s runs of worker 1
+// do not wait for those back-offs: all of them are reported before the
+// 4th crash. A supervisor that slept through each back-off started about
+// one of worker 1's runs per crash.
+func TestIsolationBackoffInCheckRounds(t *testing.T) {
+	var conf strings.Builder
+	conf.WriteString("instances:\n")
+	for i := 0; i < 5; i++ {
+		// instance i goes on worker i mod 2; each is on line i+2
+		conf.WriteString("  - {mode: exit}\n  - {mode: nap, seconds: 0.1}\n")
+	}
+	tr := crashTree(t, conf.String())
+	r := tr.check("crash_check", "--isolation", "process", "--workers", "2")
+	wantCode(t, r, 1)
+	crashes, oks, lastOK := 0, 0, -1
+	fourthCrash := -1
+	for i, run := range where(r.lines(t), "run", "crash_check") {
+		line := run.str("source")[strings.LastIndex(run.str("source"), ":")+1:]
+		if n := len(line); n > 0 && (line[n-1]-'0')%2 == 0 {
+			wantContains(t, "crashing run", run.str("error"), "exited with status 7")
+			if crashes++; crashes == 4 {
+				fourthCrash = i
+			}
+		} else {
+			if run.str("status") != "ok" {
+				t.Errorf("fast run: %v", run)
+			}
+			oks++
+			lastOK = i
+		}
+	}
+	if crashes != 5 || oks != 5 {
+		t.Fatalf("want 5 crashing and 5 fast runs, got %d and %d\n%s", crashes, oks, r)
+	}
+	wantContains(t, "stderr", r.stderr, "restarting a worker in 0.4 s")
+	if lastOK > fourthCrash {
+		t.Errorf("worker 1's last run came after worker 0's 4th crash: it waited for the back-offs\n%s", r)
+	}
+}
