@@ -11,6 +11,7 @@
 #include <stdint.h>
 
 #include "children.h"
+#include "janitor.h"
 
 struct slot {
     _Atomic pid_t pgid;
@@ -43,6 +44,7 @@ int host_children_add(pid_t pgid)
             atomic_store(&slots[i].owner, (uintptr_t)thread_owner);
             atomic_store(&slots[i].killed, false);
             atomic_store(&slots[i].pgid, pgid);
+            host_janitor_register(pgid); /* so that it dies even when the host is SIGKILLed */
             return i;
         }
     }
@@ -55,6 +57,8 @@ bool host_children_remove(int slot)
         return false;
     }
     bool killed = atomic_load(&slots[slot].killed);
+    /* before the leader is reaped (the contract above): the janitor never kills a reused pgid */
+    host_janitor_release(atomic_load(&slots[slot].pgid));
     atomic_store(&slots[slot].pgid, 0);
     return killed;
 }

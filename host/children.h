@@ -3,6 +3,9 @@
  * checks (get_subprocess_output), so that a cancelled run or a stopping
  * host can kill them, and their own children, with one kill(-pgid).
  *
+ * Each add and remove is mirrored to the janitor (janitor.h), which kills
+ * the groups still registered when the host is gone.
+ *
  * Every function is async-signal-safe and lock-free (fixed table of atomic
  * slots), so a signal handler or a watchdog may kill everything while a
  * worker thread registers or removes a group. GIL: none needed.

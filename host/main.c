@@ -32,6 +32,7 @@
 #include "rtloader_ext.h"
 #include "rtloader_mem.h"
 #include "children.h"
+#include "janitor.h"
 #include "scheduler.h"
 #include "sender.h"
 #include "signals.h"
@@ -528,6 +529,7 @@ static int load_checks(struct runtime *r, char **names, struct skipped_files *sk
 static void exit_leaving_threads(int status)
 {
     host_children_kill(NULL);
+    host_janitor_finish(HOST_JANITOR_FINISH_S);
     fflush(stdout);
     fflush(stderr);
     _exit(status);
@@ -680,6 +682,15 @@ int main(int argc, char **argv)
     setvbuf(stdout, NULL, _IOLBF, 0);
     if (o.worker_fd >= 0) {
         dup2(STDERR_FILENO, STDOUT_FILENO); /* the supervisor's stdout is its own output */
+        host_janitor_attach_inherited();
+    }
+    /* first, while this is the only thread: fork, setenv; before Python copies the environment */
+    char *janitor_error = NULL;
+    if (strcmp(o.command, "info") != 0 && o.worker_fd < 0
+        && host_janitor_start(&janitor_error) != 0) {
+        fprintf(stderr, "rtloader: %s: processes the checks start may outlive a killed host\n",
+                janitor_error != NULL ? janitor_error : "out of memory");
+        free(janitor_error);
     }
 
     /*
@@ -697,6 +708,9 @@ int main(int argc, char **argv)
     struct om_endpoint *endpoint = NULL;
     int status = start(&o, &r);
     pthread_sigmask(SIG_SETMASK, &previous_mask, NULL);
+    if (host_janitor_pid() > 0) {
+        host_log(DATADOG_AGENT_DEBUG, "janitor %d started", (int)host_janitor_pid());
+    }
     if (status == EXIT_OK && strcmp(o.command, "run") == 0) {
         status = start_endpoint(&o, &r, &endpoint);
     }
@@ -718,5 +732,6 @@ int main(int argc, char **argv)
     om_endpoint_stop(endpoint);
     stop(&r, o.stats && status != EXIT_CONFIG && r.rt != NULL);
     host_children_kill(NULL); /* whatever a check's own thread left running */
+    host_janitor_finish(HOST_JANITOR_FINISH_S);
     return status;
 }

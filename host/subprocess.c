@@ -16,6 +16,7 @@
 #endif
 
 #include "children.h"
+#include "janitor.h"
 #include "error.h"
 #include "subprocess.h"
 
@@ -161,6 +162,34 @@ static int reap(pid_t pid, int *status)
 extern char **environ;
 
 /*
+ * A check's own environment for the command, plus the janitor's tag (unless
+ * it sets one): the command's descendants, whatever session they move to,
+ * are then found by the janitor when the host is gone. NULL: no tag to add
+ * (*copy untouched), or out of memory (*copy NULL, env used as given).
+ */
+static char *const *tagged_env(char *const env[], char ***copy)
+{
+    const char *tag = host_janitor_tag_entry();
+    size_t n = 0;
+    if (tag == NULL) {
+        return env;
+    }
+    for (; env[n] != NULL; n++) {
+        if (strncmp(env[n], HOST_JANITOR_TAG_ENV "=", sizeof(HOST_JANITOR_TAG_ENV)) == 0) {
+            return env;
+        }
+    }
+    *copy = malloc((n + 2) * sizeof(char *));
+    if (*copy == NULL) {
+        return env;
+    }
+    memcpy(*copy, env, n * sizeof(char *));
+    (*copy)[n] = (char *)tag;
+    (*copy)[n + 1] = NULL;
+    return *copy;
+}
+
+/*
  * execvp's lookup, done in the parent: argv0 with a '/' is taken as is;
  * else the first PATH entry holding an executable regular file wins.
  * Returns 0 with `out` filled, else ENOENT, or EACCES when only
@@ -284,6 +313,7 @@ int host_subprocess_run(char *const argv[], char *const env[], size_t max_output
     char *err = NULL;
     char ebuf[128];
     char path[PATH_MAX];
+    char **env_copy = NULL;
 
     if (result == NULL || argv == NULL || argv[0] == NULL) {
         host_set_error(error, "invalid arguments: %s is NULL",
@@ -329,7 +359,7 @@ int host_subprocess_run(char *const argv[], char *const env[], size_t max_output
     struct child_plan plan = {
         .path = path,
         .argv = argv,
-        .envp = env != NULL ? env : environ,
+        .envp = env != NULL ? tagged_env(env, &env_copy) : environ,
         .devnull = devnull,
         .out_fd = out_pipe[1],
         .err_fd = err_pipe[1],
@@ -459,6 +489,7 @@ cleanup:
         reap(pid, &status);
     }
     host_children_remove(slot);
+    free(env_copy);
     close_fd(&devnull);
     close_fd(&report_pipe[0]);
     close_fd(&report_pipe[1]);

@@ -33,7 +33,8 @@ struct host_subprocess_result {
  * argv[0] without a '/' is looked up in the host's PATH as execvp does (the
  * PATH of the host, not one given in env). env: NULL inherits the host's
  * environment, else the NULL-terminated "K=V" array is the whole
- * environment. The child gets stdin from /dev/null, stdout and stderr on
+ * environment, plus the janitor's RTLOADER_JANITOR_TAG when the host has a
+ * janitor and env sets none (janitor.h). The child gets stdin from /dev/null, stdout and stderr on
  * pipes, no other file descriptor, an empty signal mask and default signal
  * dispositions, the host's working directory, a process group of its own
  * (registered in children.h under the calling thread's owner) and

@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include "children.h"
+#include "janitor.h"
 #include "log.h"
 #include "sender.h"
 #include "signals.h"
@@ -71,12 +72,15 @@ static char **worker_env(char *start_time, bool faulthandler)
     for (; environ[n] != NULL; n++) {
         has_faulthandler |= strncmp(environ[n], "PYTHONFAULTHANDLER=", 19) == 0;
     }
-    char **envp = calloc(n + 3, sizeof(char *));
+    char **envp = calloc(n + 4, sizeof(char *));
     if (envp == NULL) {
         return NULL;
     }
     memcpy(envp, environ, n * sizeof(char *));
     envp[n++] = start_time;
+    if (host_janitor_fd_entry() != NULL) {
+        envp[n++] = (char *)host_janitor_fd_entry(); /* the worker registers its commands' groups */
+    }
     if (faulthandler && !has_faulthandler) {
         envp[n] = "PYTHONFAULTHANDLER=1";
     }
@@ -129,7 +133,9 @@ int spawn(struct supervisor *s, struct worker *w)
         return -1;
     }
     pid_t parent = getpid();
+    host_janitor_keep_across_fork(true);
     pid_t pid = fork();
+    host_janitor_keep_across_fork(false);
     if (pid < 0) {
         close(sv[0]);
         close(sv[1]);
@@ -152,6 +158,7 @@ int spawn(struct supervisor *s, struct worker *w)
         } else if (dup2(sv[1], WORKER_FD) < 0) {
             _exit(127);
         }
+        host_janitor_inherit_in_child();
         execve(s->argv[0], s->argv, s->envp);
         _exit(127);
     }

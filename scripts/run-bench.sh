@@ -38,6 +38,10 @@ echo
 echo "== Go package: Check.Run vs the C API called directly from cgo (target <= 1.3x)"
 make --no-print-directory -C "$root/go" bench BUILD_DIR="$build"
 echo
+echo "== the janitor: extra time per get_subprocess_output call, and its memory"
+"$build/bin/bench_janitor"
+"$root/scripts/janitor-rss.sh" "$build"
+echo
 "$root/scripts/bench-isolation.sh" "$build"
 echo
 echo "== OpenMetrics endpoint under load: 200 instances x 100 series, 20 scrapers (scripts/bench-openmetrics.py)"

@@ -1,0 +1,122 @@
+package hostcli
+
+// The janitor (host/janitor.c, docs/host.md "Processes started by checks"):
+// nothing a check started outlives its host, a SIGKILLed host included, in
+// both isolation modes; and the janitor itself never outlives the host.
+
+import (
+	"os"
+	"path/filepath"
+	"regexp"
+	"strconv"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+)
+
+var janitorLine = regexp.MustCompile(`janitor (\d+) started`)
+
+// janitorPid waits for the host's debug line naming its janitor.
+func janitorPid(t *testing.T, p *liveProcess) int {
+	t.Helper()
+	deadline := time.Now().Add(runWarmup)
+	for {
+		_, stderr := p.snapshot()
+		if m := janitorLine.FindStringSubmatch(stderr); m != nil {
+			pid, _ := strconv.Atoi(m[1])
+			t.Cleanup(func() { _ = syscall.Kill(pid, syscall.SIGKILL) })
+			return pid
+		}
+		select {
+		case <-p.done:
+			t.Fatalf("rtloader exited before naming its janitor\n%s", p.dump())
+		default:
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("no janitor line after %v\n%s", runWarmup, p.dump())
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+// wantGoneWithin fails for every pid still alive after d.
+func wantGoneWithin(t *testing.T, what string, d time.Duration, pids map[string]int) {
+	t.Helper()
+	deadline := time.Now().Add(d)
+	for name, pid := range pids {
+		for alive(pid) {
+			if time.Now().After(deadline) {
+				t.Errorf("%s: %s (%d) still running %v later", what, name, pid, d)
+				break
+			}
+			time.Sleep(10 * time.Millisecond)
+		}
+	}
+}
+
+// sessionOf reads the session id of pid (/proc/<pid>/stat, the 4th field after the name).
+func sessionOf(t *testing.T, pid int) int {
+	t.Helper()
+	data, err := os.ReadFile(filepath.Join("/proc", strconv.Itoa(pid), "stat"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	fields := strings.Fields(string(data[strings.LastIndexByte(string(data), ')')+1:]))
+	sid, _ := strconv.Atoi(fields[3])
+	return sid
+}
+
+func TestJanitorHostSIGKILLed(t *testing.T) {
+	for _, mode := range []string{"none", "process"} {
+		mode := mode
+		t.Run(mode, func(t *testing.T) {
+			tr := newTree(t, false)
+			tr.writeFile(filepath.Join(tr.confd, "gotest_janitor_tree_check.yaml"),
+				"instances:\n  - dir: "+quoted(tr.dir)+"\n")
+			p := startLive(t, tr.dir, "run", "-c", tr.config, "--format", "json",
+				"--log-level", "debug", "--isolation", mode, "--workers", "1")
+			pids := map[string]int{"janitor": janitorPid(t, p)}
+			for _, name := range []string{"command", "child", "grandchild", "setsid", "popen", "forked"} {
+				got := readPids(t, p, filepath.Join(tr.dir, name))
+				pids[name] = got[0]
+			}
+			if sid := sessionOf(t, pids["setsid"]); sid != pids["setsid"] {
+				t.Fatalf("the setsid process leads no session of its own (sid %d)", sid)
+			}
+			if err := p.cmd.Process.Kill(); err != nil {
+				t.Fatal(err)
+			}
+			<-p.done
+			wantGoneWithin(t, "after the host was SIGKILLed", time.Second, pids)
+		})
+	}
+}
+
+func TestJanitorLeavesNothing(t *testing.T) {
+	t.Run("normal exit", func(t *testing.T) {
+		tr := newTree(t, true)
+		p := startLive(t, tr.dir, "check", "working_check", "-c", tr.config, "--log-level", "debug")
+		pid := janitorPid(t, p)
+		<-p.done
+		if p.err != nil {
+			t.Fatalf("check failed: %v\n%s", p.err, p.dump())
+		}
+		// the host waits for its janitor: gone when the host is
+		wantGoneWithin(t, "after a normal exit", 0, map[string]int{"janitor": pid})
+	})
+	for _, mode := range []string{"none", "process"} {
+		mode := mode
+		t.Run("graceful stop/"+mode, func(t *testing.T) {
+			tr := newTree(t, true)
+			p := startStopping(t, tr.dir, "run", "-c", tr.config, "--format", "json", "--log-level", "debug",
+				"--isolation", mode, "--workers", "1")
+			pid := janitorPid(t, p)
+			p.waitFor("a run", runWarmup, func(objs []obj) bool { return len(objs) > 0 })
+			if code, _ := p.stop(syscall.SIGTERM, 10*time.Second); code != 0 {
+				t.Errorf("exit code %d\n%s", code, p.dump())
+			}
+			wantGoneWithin(t, "after a graceful stop", 0, map[string]int{"janitor": pid})
+		})
+	}
+}
