@@ -4,6 +4,10 @@
  * microseconds per query, plus the legacy core alone (no options, no document) and a
  * memcpy of the mix as the baseline measured in the same run.
  *
+ * Then the result cache (docs/obfuscation.md) on a Postgres-like workload: 2,000 queries
+ * obfuscated again and again with the Postgres check's options, uncached vs served from the
+ * cache, and a miss-heavy one (every query distinct) showing what a miss adds.
+ *
  *   <build>/bin/bench_obfuscate [rounds, default 5]
  */
 #include <stdio.h>
@@ -12,6 +16,7 @@
 #include <time.h>
 
 #include "obfuscate.h"
+#include "result_cache.h"
 #include "sql_legacy.h"
 
 #define QUERIES 1000
@@ -95,6 +100,127 @@ static const char *const legacy_options =
     "{\"dbms\": \"postgresql\", \"replace_digits\": false, \"dollar_quoted_func\": true, \"keep_sql_alias\": true, "
     "\"return_json_metadata\": true, \"table_names\": true, \"collect_commands\": true, \"collect_comments\": true}";
 
+/* §1.2: the options the Postgres check sends. */
+static const char *const postgres_options =
+    "{\"dbms\": \"postgresql\", \"obfuscation_mode\": \"obfuscate_and_normalize\", \"dollar_quoted_func\": true, "
+    "\"keep_sql_alias\": true, \"return_json_metadata\": true, \"table_names\": true, \"collect_commands\": true, "
+    "\"collect_comments\": true, \"replace_digits\": false, \"keep_null\": false, \"keep_boolean\": false, "
+    "\"keep_positional_parameter\": false, \"keep_trailing_semicolon\": false, \"keep_identifier_quotation\": false, "
+    "\"remove_space_between_parentheses\": false, \"keep_json_path\": false}";
+
+#define CACHE_QUERIES 2000
+
+/* CPU seconds for `passes` passes of obfuscate_sql over qs[first + pass * stride ...]. */
+static double run_pass(char **qs, const size_t *lens, int count, int passes, int stride)
+{
+    size_t olen = strlen(postgres_options);
+    double t0 = now();
+    for (int p = 0; p < passes; p++) {
+        for (int i = 0; i < count; i++) {
+            int k = p * stride + i;
+            char *error = NULL;
+            char *out = obfuscate_sql_text(qs[k], lens[k], postgres_options, olen, &error);
+            if (out == NULL) {
+                fprintf(stderr, "cache bench: %s\n", error);
+                exit(1);
+            }
+            free(out);
+        }
+    }
+    return now() - t0;
+}
+
+static int compare_doubles(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return x < y ? -1 : x > y;
+}
+
+static double median(double *v, int n)
+{
+    qsort(v, (size_t)n, sizeof(double), compare_doubles);
+    return v[n / 2];
+}
+
+#define REPEATS 7
+
+/* The four paths are measured in turn, REPEATS times, and each figure is the median: the
+ * machine is shared, so a path measured in one block would carry that moment's load. Two
+ * caches are kept side by side (obfuscate_cache_swap): one holding the repeated set, one
+ * churning through distinct queries. */
+static int bench_cache(int rounds)
+{
+    int passes = rounds;
+    int distinct = CACHE_QUERIES * passes * REPEATS;
+    char **qs = malloc((size_t)(CACHE_QUERIES + distinct) * sizeof(char *));
+    size_t *lens = malloc((size_t)(CACHE_QUERIES + distinct) * sizeof(size_t));
+    size_t total = 0;
+    for (int i = 0; i < CACHE_QUERIES + distinct; i++) {
+        size_t len;
+        char *q = make_query(&len);
+        if (i >= CACHE_QUERIES) {
+            /* a leading comment makes each text unique, as sqlcommenter tags do */
+            size_t cap = len + 32;
+            char *tagged = malloc(cap);
+            lens[i] = (size_t)snprintf(tagged, cap, "/* r%d */ %s", i, q);
+            free(q);
+            q = tagged;
+        } else {
+            lens[i] = len;
+            total += len;
+        }
+        qs[i] = q;
+    }
+    printf("\nresult cache (5,000,000 bytes): %d queries (%zu bytes) x %d passes, Postgres options "
+           "(obfuscate_and_normalize), median of %d interleaved repeats\n",
+           CACHE_QUERIES, total, passes, REPEATS);
+    printf("%-34s %10s %9s\n", "path", "us/query", "ratio");
+
+    obf_result_cache_t *hot = obf_result_cache_new(5000000), *churn = obf_result_cache_new(5000000);
+    obfuscate_cache_swap(hot);
+    run_pass(qs, lens, CACHE_QUERIES, 1, 0); /* fill */
+    obfuscate_cache_swap(NULL);
+    obf_result_cache_stats_t filled;
+    obf_result_cache_stats(hot, &filled);
+    double t[4][REPEATS], hit_ratio[REPEATS], miss_ratio[REPEATS];
+    for (int r = 0; r < REPEATS; r++) {
+        char **set = qs + CACHE_QUERIES + r * CACHE_QUERIES * passes;
+        size_t *set_lens = lens + CACHE_QUERIES + r * CACHE_QUERIES * passes;
+        obfuscate_cache_swap(NULL);
+        t[0][r] = run_pass(qs, lens, CACHE_QUERIES, passes, 0);
+        obfuscate_cache_swap(hot);
+        t[1][r] = run_pass(qs, lens, CACHE_QUERIES, passes, 0);
+        obfuscate_cache_swap(NULL);
+        t[2][r] = run_pass(set, set_lens, CACHE_QUERIES, passes, CACHE_QUERIES);
+        obfuscate_cache_swap(churn);
+        t[3][r] = run_pass(set, set_lens, CACHE_QUERIES, passes, CACHE_QUERIES);
+        obfuscate_cache_swap(NULL);
+        hit_ratio[r] = t[0][r] / t[1][r];
+        miss_ratio[r] = t[3][r] / t[2][r];
+    }
+    obf_result_cache_stats_t hs, cs;
+    obf_result_cache_stats(hot, &hs);
+    obf_result_cache_stats(churn, &cs);
+    double per = 1e6 / ((double)passes * CACHE_QUERIES);
+    printf("%-34s %10.2f %9s\n", "repeated set, uncached", median(t[0], REPEATS) * per, "1.00x");
+    printf("%-34s %10.2f %8.1fx  faster (%.1f%% hits, %zu entries, %zu bytes)\n", "repeated set, cached (hits)",
+           median(t[1], REPEATS) * per, median(hit_ratio, REPEATS),
+           100.0 * (double)(hs.hits - filled.hits) / (double)(hs.hits + hs.misses - filled.hits - filled.misses),
+           hs.entries, hs.bytes);
+    printf("%-34s %10.2f %9s\n", "all distinct, uncached", median(t[2], REPEATS) * per, "1.00x");
+    printf("%-34s %10.2f %8.2fx  the time (miss cost; %llu stored, %llu declined)\n",
+           "all distinct, cached (misses)", median(t[3], REPEATS) * per, median(miss_ratio, REPEATS),
+           (unsigned long long)cs.inserts, (unsigned long long)cs.declined);
+    obf_result_cache_free(hot);
+    obf_result_cache_free(churn);
+    for (int i = 0; i < CACHE_QUERIES + distinct; i++) {
+        free(qs[i]);
+    }
+    free(qs);
+    free(lens);
+    return 0;
+}
+
 int main(int argc, char **argv)
 {
     int rounds = argc > 1 ? atoi(argv[1]) : 5;
@@ -176,5 +302,5 @@ int main(int argc, char **argv)
     for (int i = 0; i < QUERIES; i++) {
         free(queries[i]);
     }
-    return 0;
+    return bench_cache(rounds);
 }

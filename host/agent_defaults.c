@@ -42,6 +42,8 @@ static const struct {
     {"dogstatsd_port", "8125"},
     {"use_dogstatsd", "true"},
     {"dogstatsd_non_local_traffic", "false"},
+    /* the obfuscation result cache (pkg/config/setup apm.go; the host reads them too) */
+    {"apm_config", "{obfuscation: {cache: {enabled: true, max_size: 5000000}}}"},
 };
 
 static pthread_once_t once = PTHREAD_ONCE_INIT;

@@ -158,9 +158,9 @@ static char *read_persistent_cache(char *key)
     return value;
 }
 
-/* The three obfuscation callbacks run WITHOUT the GIL (the builtins release it): the
- * obfuscator is thread-safe and never calls Python. Its libc strings are handed over with
- * the rtloader allocator. */
+/* The three obfuscation callbacks run WITHOUT the GIL (the builtins release it), from several
+ * check threads at once: the obfuscator and its result cache are thread-safe and never call
+ * Python. Its libc strings are handed over with the rtloader allocator. */
 static char *adopt_result(char *out, char *err, char **error)
 {
     if (out == NULL) {
@@ -336,6 +336,13 @@ int host_callbacks_register(rtloader_t *rt, const struct host_config *cfg,
                != 0) {
         return -1;
     }
+    /* before any check runs: the cache is replaced only while no obfuscation is in flight */
+    if (obfuscate_cache_configure(cfg->obfuscation_cache_enabled,
+                                  (size_t)cfg->obfuscation_cache_max_size)
+        != 0) {
+        host_set_error(error, "obfuscation cache: out of memory");
+        return -1;
+    }
 
     set_cgo_free_cb(rt, _free);
     set_get_version_cb(rt, get_version);
@@ -364,6 +371,8 @@ int host_callbacks_register(rtloader_t *rt, const struct host_config *cfg,
     return 0;
 }
 
+/* The obfuscation cache stays to the process's end: a check thread still stuck in a call
+ * when the host stops must not find it freed (it stays reachable, so it is no leak). */
 void host_callbacks_teardown(void)
 {
     free_patterns(&include_patterns);

@@ -159,6 +159,31 @@ static bool apply_process_settings(struct host_config *cfg, char **error)
     return true;
 }
 
+/* The Agent's apm_config.obfuscation.cache.enabled (boolean) and .max_size (bytes). */
+static bool apply_obfuscation_cache_settings(struct host_config *cfg, char **error)
+{
+    const struct value *enabled = value_get_path(cfg->root, "apm_config.obfuscation.cache.enabled");
+    if (!value_as_bool(enabled, cfg->obfuscation_cache_enabled, &cfg->obfuscation_cache_enabled)) {
+        *error = error_at(cfg->path, enabled->line,
+                          "'apm_config.obfuscation.cache.enabled' must be a boolean, not %s",
+                          value_type_name(enabled->type));
+        return false;
+    }
+    const struct value *size = value_get_path(cfg->root, "apm_config.obfuscation.cache.max_size");
+    if (size != NULL && size->type != VALUE_NULL) {
+        if (size->type != VALUE_INT || size->u.integer < 0
+            || (unsigned long long)size->u.integer > HOST_MAX_OBFUSCATION_CACHE_MAX_SIZE) {
+            *error = error_at(cfg->path, size->line,
+                              "'apm_config.obfuscation.cache.max_size' must be a number of bytes "
+                              "from 0 to %llu",
+                              HOST_MAX_OBFUSCATION_CACHE_MAX_SIZE);
+            return false;
+        }
+        cfg->obfuscation_cache_max_size = (unsigned long long)size->u.integer;
+    }
+    return true;
+}
+
 static int apply_settings(struct host_config *cfg, char **error)
 {
     char *log_level = NULL, *run_path = NULL, *confd = NULL;
@@ -236,7 +261,7 @@ static int apply_settings(struct host_config *cfg, char **error)
         }
         cfg->check_runners = (int)runners->u.integer;
     }
-    if (!apply_process_settings(cfg, error)) {
+    if (!apply_process_settings(cfg, error) || !apply_obfuscation_cache_settings(cfg, error)) {
         goto done;
     }
     rc = 0;
@@ -267,6 +292,8 @@ int host_config_load(const char *path, struct host_config *cfg, char **error)
     cfg->check_runners = HOST_DEFAULT_CHECK_RUNNERS;
     cfg->shutdown_grace_period = HOST_DEFAULT_SHUTDOWN_GRACE_PERIOD;
     cfg->subprocess_output_limit = HOST_DEFAULT_SUBPROCESS_OUTPUT_LIMIT;
+    cfg->obfuscation_cache_enabled = true;
+    cfg->obfuscation_cache_max_size = HOST_DEFAULT_OBFUSCATION_CACHE_MAX_SIZE;
     cfg->tags = calloc(1, sizeof(char *));
     cfg->container_include = calloc(1, sizeof(char *));
     cfg->container_exclude = calloc(1, sizeof(char *));

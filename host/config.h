@@ -17,6 +17,9 @@
 #define HOST_DEFAULT_CHECK_RUNNERS 4
 #define HOST_DEFAULT_SHUTDOWN_GRACE_PERIOD 5.0                        /* seconds */
 #define HOST_DEFAULT_SUBPROCESS_OUTPUT_LIMIT (1024ULL * 1024 * 1024) /* bytes per stream */
+/* apm_config.obfuscation.cache.max_size: the Agent's default, in bytes */
+#define HOST_DEFAULT_OBFUSCATION_CACHE_MAX_SIZE 5000000ULL
+#define HOST_MAX_OBFUSCATION_CACHE_MAX_SIZE (1ULL << 40)
 
 struct host_config {
     char *path;        /* the datadog.yaml read, NULL when none */
@@ -39,6 +42,9 @@ struct host_config {
     char *openmetrics_listen;    /* "ADDR:PORT", NULL: no endpoint */
     char *openmetrics_namespace; /* NULL: no prefix */
     int openmetrics_stale_runs;  /* 0: the default */
+    /* apm_config.obfuscation.cache.{enabled,max_size}: the obfuscation result cache */
+    bool obfuscation_cache_enabled;
+    unsigned long long obfuscation_cache_max_size; /* bytes; 0 stores nothing */
 };
 
 /*

@@ -1,7 +1,8 @@
 /*
- * obfuscate.c - obfuscate_sql dispatch and JSON result (spec obfuscation.md §1.3-§1.5), and
- * the exec-plan and MongoDB entry points (§4, §5).
+ * obfuscate.c - obfuscate_sql dispatch and JSON result (spec obfuscation.md §1.3-§1.5), the
+ * exec-plan and MongoDB entry points (§4, §5), and their use of the result cache.
  */
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -11,6 +12,7 @@
 #include "json_text.h"
 #include "obfuscate.h"
 #include "options.h"
+#include "result_cache.h"
 #include "sql_legacy.h"
 #include "sqllexer.h"
 
@@ -190,7 +192,9 @@ static char *lexer(const char *query, size_t len, sqllexer_mode_t mode, const ob
     return out;
 }
 
-char *obfuscate_sql_text(const char *query, size_t len, const char *options, size_t options_len, char **error)
+/* *uses_flag: the legacy obfuscator ran, so the result may depend on the escape flag. */
+static char *sql_compute(const char *query, size_t len, const char *options, size_t options_len, char **error,
+                         bool *uses_flag)
 {
     *error = NULL;
     obf_sql_options_t o;
@@ -202,6 +206,7 @@ char *obfuscate_sql_text(const char *query, size_t len, const char *options, siz
     const char *mode = o.obfuscation_mode;
     size_t mode_len = o.obfuscation_mode_len;
     if (mode_len == 0) {
+        *uses_flag = true;
         out = legacy(query, len, &o, error);
     } else if (equals(mode, mode_len, "obfuscate_only") || equals(mode, mode_len, "normalize_only") ||
                equals(mode, mode_len, "obfuscate_and_normalize")) {
@@ -222,6 +227,69 @@ char *obfuscate_sql_text(const char *query, size_t len, const char *options, siz
     return out;
 }
 
+/* The process-wide result cache; NULL: off. */
+static _Atomic(obf_result_cache_t *) result_cache;
+
+int obfuscate_cache_configure(bool enabled, size_t max_bytes)
+{
+    obf_result_cache_t *fresh = NULL;
+    if (enabled && max_bytes > 0 && (fresh = obf_result_cache_new(max_bytes)) == NULL) {
+        return -1;
+    }
+    obf_result_cache_free(atomic_exchange(&result_cache, fresh));
+    return 0;
+}
+
+obf_result_cache_t *obfuscate_cache_swap(obf_result_cache_t *cache)
+{
+    return atomic_exchange(&result_cache, cache);
+}
+
+bool obfuscate_cache_stats(obf_result_cache_stats_t *stats)
+{
+    obf_result_cache_t *c = atomic_load(&result_cache);
+    if (c == NULL) {
+        memset(stats, 0, sizeof(*stats));
+        return false;
+    }
+    obf_result_cache_stats(c, stats);
+    return true;
+}
+
+/* Stores an outcome unless it is a transient one (memory exhaustion), or depends on the
+ * legacy escape flag (§2.3): the flag only matters for a backslash inside a string, and in an
+ * exec plan such a backslash is itself written with a backslash, so input without any '\' is
+ * safe. Results that may depend on the flag, or flip it, are recomputed on every call. */
+static void remember(obf_result_cache_t *c, const obf_cache_key_t *k, const char *text, size_t len, bool uses_flag,
+                     const char *out, const char *error)
+{
+    if (out == NULL && (error == NULL || strcmp(error, "out of memory") == 0)) {
+        return;
+    }
+    if (uses_flag && memchr(text, '\\', len) != NULL) {
+        return;
+    }
+    obf_result_cache_put(c, k, out, error);
+}
+
+char *obfuscate_sql_text(const char *query, size_t len, const char *options, size_t options_len, char **error)
+{
+    bool uses_flag = false;
+    obf_result_cache_t *c = atomic_load_explicit(&result_cache, memory_order_acquire);
+    if (c == NULL) {
+        return sql_compute(query, len, options, options_len, error, &uses_flag);
+    }
+    obf_cache_key_t k;
+    obf_cache_key_init(&k, c, 'S', options, options_len, query, len);
+    char *out;
+    if (obf_result_cache_get(c, &k, &out, error)) {
+        return out;
+    }
+    out = sql_compute(query, len, options, options_len, error, &uses_flag);
+    remember(c, &k, query, len, uses_flag, out, *error);
+    return out;
+}
+
 static char *json_entry(const char *text, size_t len, const obf_json_keys_t *keys, bool fail_on_error,
                         char **error)
 {
@@ -238,7 +306,7 @@ static char *json_entry(const char *text, size_t len, const obf_json_keys_t *key
     return s != NULL ? s : fail(error, NULL);
 }
 
-char *obfuscate_exec_plan_text(const char *plan, size_t len, bool normalize, char **error)
+static char *exec_plan_compute(const char *plan, size_t len, bool normalize, char **error)
 {
     if (len == 0) {
         *error = NULL;
@@ -247,7 +315,25 @@ char *obfuscate_exec_plan_text(const char *plan, size_t len, bool normalize, cha
     return json_entry(plan, len, normalize ? &obf_exec_plan_normalize_keys : &obf_exec_plan_keys, true, error);
 }
 
-char *obfuscate_mongodb_text(const char *command, size_t len, char **error)
+/* Plans hold SQL obfuscated by the legacy obfuscator: flag-dependent like legacy SQL. */
+char *obfuscate_exec_plan_text(const char *plan, size_t len, bool normalize, char **error)
+{
+    obf_result_cache_t *c = atomic_load_explicit(&result_cache, memory_order_acquire);
+    if (c == NULL) {
+        return exec_plan_compute(plan, len, normalize, error);
+    }
+    obf_cache_key_t k;
+    obf_cache_key_init(&k, c, normalize ? 'p' : 'P', NULL, 0, plan, len);
+    char *out;
+    if (obf_result_cache_get(c, &k, &out, error)) {
+        return out;
+    }
+    out = exec_plan_compute(plan, len, normalize, error);
+    remember(c, &k, plan, len, true, out, *error);
+    return out;
+}
+
+static char *mongodb_compute(const char *command, size_t len, char **error)
 {
     if (len == 0) {
         *error = strdup("Empty MongoDB command");
@@ -255,4 +341,21 @@ char *obfuscate_mongodb_text(const char *command, size_t len, char **error)
     }
     /* Invalid JSON is not an error here: the partial output plus "..." is returned (§5). */
     return json_entry(command, len, &obf_mongodb_keys, false, error);
+}
+
+char *obfuscate_mongodb_text(const char *command, size_t len, char **error)
+{
+    obf_result_cache_t *c = atomic_load_explicit(&result_cache, memory_order_acquire);
+    if (c == NULL) {
+        return mongodb_compute(command, len, error);
+    }
+    obf_cache_key_t k;
+    obf_cache_key_init(&k, c, 'M', NULL, 0, command, len);
+    char *out;
+    if (obf_result_cache_get(c, &k, &out, error)) {
+        return out;
+    }
+    out = mongodb_compute(command, len, error);
+    remember(c, &k, command, len, false, out, *error);
+    return out;
 }

@@ -12,6 +12,7 @@ set(RTL_OBFUSCATE_SOURCES
   ${CMAKE_CURRENT_LIST_DIR}/json_text.c
   ${CMAKE_CURRENT_LIST_DIR}/obfuscate.c
   ${CMAKE_CURRENT_LIST_DIR}/options.c
+  ${CMAKE_CURRENT_LIST_DIR}/result_cache.c
   ${CMAKE_CURRENT_LIST_DIR}/sql_legacy.c
   ${CMAKE_CURRENT_LIST_DIR}/sql_tokenizer.c)
 add_library(rtl_obfuscate STATIC ${RTL_OBFUSCATE_SOURCES})

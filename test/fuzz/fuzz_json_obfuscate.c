@@ -10,12 +10,14 @@
  *     (no SQL keys, whose values are written unescaped) the output is itself valid JSON;
  *   - an exec-plan failure carries one of the scanner's messages;
  *   - MongoDB never fails on a non-empty text; its output ends with "..." exactly when the
- *     exec-plan path (same scanner) would have failed.
+ *     exec-plan path (same scanner) would have failed;
+ *   - every call answers the same through the result cache (fuzz_cached.h).
  */
 #include <stddef.h>
 #include <stdint.h>
 #include <string.h>
 
+#include "fuzz_cached.h"
 #include "fuzz_util.h"
 #include "json_scan.h"
 #include "obfuscate.h"
@@ -41,6 +43,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         obfuscate_set_literal_escapes(false);
         char *out = obfuscate_exec_plan_text(text, n, call == 1, &error);
         FUZZ_CHECK((out == NULL) != (error == NULL), "exactly one of result and error");
+        fuzz_check_cached(call == 1 ? FUZZ_PLAN_NORMALIZED : FUZZ_PLAN, text, n, NULL, 0, out, error);
         FUZZ_CHECK(!valid || out != NULL, "valid JSON refused: %s", error);
         if (error != NULL) {
             FUZZ_CHECK(strncmp(error, "invalid character ", 18) == 0 ||
@@ -54,6 +57,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     }
     char *out = obfuscate_mongodb_text(text, n, &error);
     FUZZ_CHECK(out != NULL && error == NULL, "MongoDB failed: %s", error ? error : "?");
+    fuzz_check_cached(FUZZ_MONGO, text, n, NULL, 0, out, NULL);
     if (valid) {
         FUZZ_CHECK(json_scan_valid(out, strlen(out), err, sizeof(err)), "invalid output (%s): %s", err, out);
     }

@@ -15,12 +15,14 @@
  *   - Size equals the bytes of the comments and commands plus the distinct tables and their
  *     commas, and nothing is collected when collection is off;
  *   - the same call through obfuscate_sql_text with return_json_metadata gives a document
- *     that passes the Go-grammar JSON scanner.
+ *     that passes the Go-grammar JSON scanner;
+ *   - that call, and the bare one, answer the same through the result cache (fuzz_cached.h).
  */
 #include <stddef.h>
 #include <stdint.h>
 #include <string.h>
 
+#include "fuzz_cached.h"
 #include "fuzz_util.h"
 #include "json_scan.h"
 #include "obfuscate.h"
@@ -33,6 +35,19 @@ static size_t list_bytes(const obf_strlist_t *l)
         sum += l->len[i];
     }
     return sum;
+}
+
+/* The options of `o` as obfuscate_sql's JSON. */
+static void write_options(char *buf, size_t size, const sql_legacy_opts_t *o, bool metadata)
+{
+    static const char *const dbms[] = {"", "postgresql", "mssql"};
+    snprintf(buf, size,
+             "{\"dbms\":\"%s\",\"table_names\":%s,\"collect_commands\":%s,\"collect_comments\":%s,"
+             "\"replace_digits\":%s,\"keep_sql_alias\":%s,\"dollar_quoted_func\":%s,\"return_json_metadata\":%s}",
+             dbms[o->dialect], o->table_names ? "true" : "false", o->collect_commands ? "true" : "false",
+             o->collect_comments ? "true" : "false", o->replace_digits ? "true" : "false",
+             o->keep_sql_alias ? "true" : "false", o->dollar_quoted_func ? "true" : "false",
+             metadata ? "true" : "false");
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
@@ -53,6 +68,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     sql_legacy_result_t res;
     char *error = NULL;
     int rc = sql_legacy_obfuscate(query, n, &o, &res, &error);
+    char options[400];
+    write_options(options, sizeof(options), &o, false);
+    fuzz_check_cached(FUZZ_SQL, query, n, options, strlen(options), rc == 0 ? res.query : NULL, error);
     if (rc != 0) {
         FUZZ_CHECK(error != NULL, "failure without an error");
         FUZZ_CHECK(strncmp(error, "at position ", 12) == 0 || strcmp(error, "result is empty") == 0 ||
@@ -81,17 +99,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     sql_legacy_result_free(&res);
 
     /* The document path: same options as JSON. */
-    static const char *const dbms[] = {"", "postgresql", "mssql"};
-    char options[400];
-    snprintf(options, sizeof(options),
-             "{\"dbms\":\"%s\",\"table_names\":%s,\"collect_commands\":%s,\"collect_comments\":%s,"
-             "\"replace_digits\":%s,\"keep_sql_alias\":%s,\"dollar_quoted_func\":%s,\"return_json_metadata\":true}",
-             dbms[o.dialect], o.table_names ? "true" : "false", o.collect_commands ? "true" : "false",
-             o.collect_comments ? "true" : "false", o.replace_digits ? "true" : "false",
-             o.keep_sql_alias ? "true" : "false", o.dollar_quoted_func ? "true" : "false");
+    write_options(options, sizeof(options), &o, true);
     sql_legacy_set_literal_escapes(false);
     char *doc = obfuscate_sql_text(query, n, options, strlen(options), &error);
     FUZZ_CHECK(doc != NULL && error == NULL, "the document call failed: %s", error ? error : "?");
+    fuzz_check_cached(FUZZ_SQL, query, n, options, strlen(options), doc, NULL);
     char err[96];
     FUZZ_CHECK(json_scan_valid(doc, strlen(doc), err, sizeof(err)), "invalid JSON document (%s): %s", err, doc);
     FUZZ_CHECK(strncmp(doc, "{\"query\":\"", 10) == 0, "document does not start with the query: %s", doc);

@@ -201,6 +201,8 @@ static void config_defaults_without_file(void **state)
     assert_int_equal(count_strings(cfg.container_include), 0);
     assert_int_equal(count_strings(cfg.container_exclude), 0);
     assert_int_equal(cfg.check_runners, HOST_DEFAULT_CHECK_RUNNERS);
+    assert_true(cfg.obfuscation_cache_enabled);
+    assert_int_equal(cfg.obfuscation_cache_max_size, 5000000);
     host_config_free(&cfg);
 }
 
@@ -412,6 +414,48 @@ static void config_wrong_types_name_key_and_line(void **state)
     assert_config_error("log_level: 3\n", 1, "'log_level' must be a string, not integer");
     assert_config_error("python_home: true\n", 1, "'python_home' must be a string, not boolean");
     assert_config_error("cluster_name: 1.5\n", 1, "'cluster_name' must be a string, not number");
+}
+
+/* apm_config.obfuscation.cache: the Agent's names and defaults (on, 5,000,000 bytes); a
+ * partial section keeps the other default; wrong values fail with file and line. */
+static void config_obfuscation_cache(void **state)
+{
+    (void)state;
+    struct host_config cfg;
+    load_ok("apm_config:\n  obfuscation:\n    cache:\n      enabled: false\n      max_size: 1234\n", &cfg);
+    assert_false(cfg.obfuscation_cache_enabled);
+    assert_int_equal(cfg.obfuscation_cache_max_size, 1234);
+    host_config_free(&cfg);
+    load_ok("apm_config:\n  obfuscation:\n    cache:\n      max_size: 0\n", &cfg);
+    assert_true(cfg.obfuscation_cache_enabled);
+    assert_int_equal(cfg.obfuscation_cache_max_size, 0);
+    host_config_free(&cfg);
+    load_ok("apm_config:\n  enabled: true\n  obfuscation:\n    cache:\n      enabled: null\n", &cfg);
+    assert_true(cfg.obfuscation_cache_enabled);
+    assert_int_equal(cfg.obfuscation_cache_max_size, 5000000);
+    host_config_free(&cfg);
+    /* the dotted key form the Agent also reads */
+    load_ok("apm_config.obfuscation.cache.max_size: 4096\n", &cfg);
+    assert_int_equal(cfg.obfuscation_cache_max_size, 4096);
+    host_config_free(&cfg);
+
+    const char *head = "hostname: h\napm_config:\n  obfuscation:\n    cache:\n";
+    static const struct {
+        const char *line, *error;
+    } bad[] = {
+        {"      enabled: \"yes\"\n", "'apm_config.obfuscation.cache.enabled' must be a boolean, not string"},
+        {"      enabled: 1\n", "'apm_config.obfuscation.cache.enabled' must be a boolean, not integer"},
+        {"      max_size: -1\n", "'apm_config.obfuscation.cache.max_size' must be a number of bytes from 0 to"},
+        {"      max_size: 5MB\n", "'apm_config.obfuscation.cache.max_size' must be a number of bytes"},
+        {"      max_size: 1.5\n", "'apm_config.obfuscation.cache.max_size' must be a number of bytes"},
+        {"      max_size: 2000000000000\n", "'apm_config.obfuscation.cache.max_size' must be a number of bytes"},
+        {"      max_size: [1]\n", "'apm_config.obfuscation.cache.max_size' must be a number of bytes"},
+    };
+    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+        char yaml[256];
+        snprintf(yaml, sizeof(yaml), "%s%s", head, bad[i].line);
+        assert_config_error(yaml, 5, bad[i].error);
+    }
 }
 
 static void config_top_level_not_a_map(void **state)
@@ -1224,6 +1268,7 @@ int main(void)
         T(config_check_runners_bounds),
         T(config_invalid_yaml_names_line),
         T(config_wrong_types_name_key_and_line),
+        T(config_obfuscation_cache),
         T(config_top_level_not_a_map),
         T(config_missing_file),
         T(confd_instances_and_defaults),

@@ -51,6 +51,16 @@ func TestConfigErrors(t *testing.T) {
 			want:    []string{"{config}:2: 'check_runners' must be an integer from 1 to 64"},
 		},
 		{
+			name:    "obfuscation cache size not a number of bytes",
+			datadog: "hostname: a\napm_config:\n  obfuscation:\n    cache:\n      max_size: -5\n",
+			want:    []string{"{config}:5: 'apm_config.obfuscation.cache.max_size' must be a number of bytes"},
+		},
+		{
+			name:    "obfuscation cache switch not a boolean",
+			datadog: "apm_config:\n  obfuscation:\n    cache:\n      enabled: sometimes\n",
+			want:    []string{"{config}:4: 'apm_config.obfuscation.cache.enabled' must be a boolean"},
+		},
+		{
 			name:    "top level not a map",
 			datadog: "- a\n- b\n",
 			want:    []string{"{config}:1: expected a map"},

@@ -6,9 +6,21 @@ import (
 )
 
 // The three obfuscation functions, called by a check through the host, answer with the
-// obfuscator's JSON; failures reach Python as RuntimeError (docs/obfuscation.md).
+// obfuscator's JSON; failures reach Python as RuntimeError (docs/obfuscation.md). The same,
+// call after call, with the result cache on (the default) and off.
 func TestObfuscation(t *testing.T) {
-	tr := newTree(t, true)
+	for _, config := range []string{"", "apm_config:\n  obfuscation:\n    cache:\n      enabled: false\n"} {
+		t.Run(map[string]string{"": "cache on"}[config]+map[bool]string{true: "cache off"}[config != ""], func(t *testing.T) {
+			tr := newTree(t, true)
+			if config != "" {
+				tr.writeConfig(config)
+			}
+			checkObfuscation(t, tr)
+		})
+	}
+}
+
+func checkObfuscation(t *testing.T, tr *tree) {
 	md, r := metadataOf(t, tr, "obfuscation_check")
 	outcome := func(name string) (string, string) {
 		t.Helper()

@@ -16,6 +16,8 @@
 #include "json_scan.h"
 #include "obfuscate.h"
 
+#include "cached_run.h"
+
 static const char *plan_e1 =
     "{\"Plan\": {\"Node Type\": \"Seq Scan\", \"Relation Name\": \"users\", \"Alias\": \"u\", \"Startup Cost\": 0.00, "
     "\"Total Cost\": 35.50, \"Plan Rows\": 10, \"Plan Width\": 36, \"Filter\": \"(email = 'a@b.c'::text)\", "
@@ -30,7 +32,7 @@ static const char *plan_e3 =
 static void check_plan(const char *in, bool normalize, const char *want, const char *want_error)
 {
     char *error = NULL;
-    char *got = obfuscate_exec_plan_text(in, strlen(in), normalize, &error);
+    char *got = t_plan(in, strlen(in), normalize, &error);
     if (want_error == NULL) {
         if (got == NULL || strcmp(got, want) != 0) {
             fail_msg("plan %s (normalize=%d)\n  want %s\n  got  %s (error %s)", in, normalize, want,
@@ -46,7 +48,7 @@ static void check_plan(const char *in, bool normalize, const char *want, const c
 static void check_mongo(const char *in, const char *want)
 {
     char *error = NULL;
-    char *got = obfuscate_mongodb_text(in, strlen(in), &error);
+    char *got = t_mongo(in, strlen(in), &error);
     if (got == NULL || strcmp(got, want) != 0) {
         fail_msg("mongo %s\n  want %s\n  got  %s (error %s)", in, want, got ? got : "NULL", error ? error : "-");
     }
@@ -167,7 +169,7 @@ static void test_mongodb_rules(void **state)
     /* No SQL keys for Mongo: a Filter is an ordinary value. */
     check_mongo("{\"Filter\": \"a = 1\", \"comment\": \"keep me\"}", "{\"Filter\":\"?\",\"comment\":\"keep me\"}");
     char *error = NULL;
-    assert_null(obfuscate_mongodb_text("", 0, &error));
+    assert_null(t_mongo("", 0, &error));
     assert_string_equal(error, "Empty MongoDB command");
     free(error);
 }
@@ -213,10 +215,13 @@ static void test_scanner_messages(void **state)
 
 int main(void)
 {
+    OBF_CACHE_SETUP();
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_exec_plan_vectors), cmocka_unit_test(test_exec_plan_rules),
         cmocka_unit_test(test_mongodb_vectors),   cmocka_unit_test(test_mongodb_rules),
         cmocka_unit_test(test_scanner_messages),
     };
-    return cmocka_run_group_tests_name("exec plan and MongoDB obfuscation", tests, NULL, NULL);
+    int failed = cmocka_run_group_tests_name("exec plan and MongoDB obfuscation", tests, NULL, NULL);
+    obfuscate_cache_configure(false, 0);
+    return failed;
 }

@@ -17,12 +17,14 @@
 #include "json_text.h"
 #include "obfuscate.h"
 
+#include "cached_run.h"
+
 /* The result, or "ERR:" + the error. */
 static char *sql(const char *query, const char *options)
 {
     static __thread char out[2048];
     char *error = NULL;
-    char *got = obfuscate_sql_text(query, strlen(query), options, options ? strlen(options) : 0, &error);
+    char *got = t_sql(query, strlen(query), options, options ? strlen(options) : 0, &error);
     assert_true((got == NULL) != (error == NULL));
     snprintf(out, sizeof(out), "%s%s", got ? "" : "ERR:", got ? got : error);
     free(got);
@@ -163,7 +165,7 @@ static void test_escape_flag(void **state)
     obfuscate_set_literal_escapes(false);
     char *error = NULL;
     const char *plan = "{\"Filter\": \"p = 'C:\\\\dir\\\\'\"}";
-    char *got = obfuscate_exec_plan_text(plan, strlen(plan), false, &error);
+    char *got = t_plan(plan, strlen(plan), false, &error);
     assert_string_equal(got, "{\"Filter\":\"p = ?\"}");
     free(got);
     assert_true(obfuscate_literal_escapes());
@@ -259,10 +261,13 @@ static void test_sqllexer_modes(void **state)
 
 int main(void)
 {
+    OBF_CACHE_SETUP();
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_document),     cmocka_unit_test(test_string_writer), cmocka_unit_test(test_options),
         cmocka_unit_test(test_options_memo), cmocka_unit_test(test_dispatch_and_errors), cmocka_unit_test(test_escape_flag),
         cmocka_unit_test(test_threads),      cmocka_unit_test(test_sqllexer_modes),
     };
-    return cmocka_run_group_tests_name("obfuscate_sql", tests, NULL, NULL);
+    int failed = cmocka_run_group_tests_name("obfuscate_sql", tests, NULL, NULL);
+    obfuscate_cache_configure(false, 0);
+    return failed;
 }

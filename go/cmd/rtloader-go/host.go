@@ -28,6 +28,10 @@ type host struct {
 
 func newHost(cfg *hostc.AgentConfig, cache *rtloader.Cache, s *report.Sender, stderr io.Writer) (*host, error) {
 	h := &host{BaseHost: rtloader.BaseHost{Cache: cache}, sender: s, cfg: cfg, stderr: stderr}
+	// before any check runs, as the C host does when it registers its callbacks
+	if err := hostc.ConfigureObfuscationCache(cfg.ObfuscationCacheEnabled, cfg.ObfuscationCacheMaxSize); err != nil {
+		return nil, err
+	}
 	for _, spec := range []struct {
 		key  string
 		into *[3][]*regexp.Regexp

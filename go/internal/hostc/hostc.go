@@ -146,6 +146,9 @@ func CheckNames(confd string) ([]string, error) {
 type AgentConfig struct {
 	Path, Hostname, RunPath, ConfdPath, PythonHome, ClusterName string
 	Tags                                                        []string
+	// ObfuscationCache* are apm_config.obfuscation.cache.enabled and .max_size (bytes).
+	ObfuscationCacheEnabled bool
+	ObfuscationCacheMaxSize uint64
 	// LogLevel is log_level as a log_level_t (Python's numbers; 100 = off).
 	LogLevel int
 	// JSON is the whole file as JSON ("{}" without a file).
@@ -210,7 +213,9 @@ func LoadAgentConfig(path string) (*AgentConfig, error) {
 		Path: path, Hostname: str(cfg.hostname), RunPath: str(cfg.run_path),
 		ConfdPath: str(cfg.confd_path), PythonHome: str(cfg.python_home),
 		ClusterName: str(cfg.cluster_name), Tags: goStrings(cfg.tags),
-		LogLevel: int(cfg.log_level),
+		ObfuscationCacheEnabled: bool(cfg.obfuscation_cache_enabled),
+		ObfuscationCacheMaxSize: uint64(cfg.obfuscation_cache_max_size),
+		LogLevel:                int(cfg.log_level),
 	}
 	j := C.value_to_json(cfg.root)
 	if j == nil {

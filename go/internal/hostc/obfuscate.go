@@ -7,11 +7,42 @@ package hostc
 */
 import "C"
 
-import "unsafe"
+import (
+	"errors"
+	"unsafe"
+)
 
 // The C host's obfuscator (host/obfuscate, docs/obfuscation.md), so that a Go host answers
 // datadog_agent.obfuscate_sql, obfuscate_sql_exec_plan and obfuscate_mongodb_string with the
 // very same results and error texts as the `rtloader` program. Thread-safe; no GIL needed.
+
+// ConfigureObfuscationCache turns the obfuscators' result cache (docs/obfuscation.md) on with
+// a budget of maxSize bytes, or off (enabled false or maxSize 0), as the C host does from
+// AgentConfig.ObfuscationCache*. Call it before any obfuscation runs: replacing the cache
+// frees the old one.
+func ConfigureObfuscationCache(enabled bool, maxSize uint64) error {
+	if C.obfuscate_cache_configure(C.bool(enabled), C.size_t(maxSize)) != 0 {
+		return errors.New("obfuscation cache: out of memory")
+	}
+	return nil
+}
+
+// ObfuscationCacheStats is a snapshot of the result cache's counters; ok is false when it is off.
+type ObfuscationCacheStats struct {
+	Hits, Misses, Inserts, Evictions, Rejected uint64
+	Bytes, Entries, MaxBytes, EntryLimit       uint64
+}
+
+// CacheStats returns the result cache's counters.
+func CacheStats() (stats ObfuscationCacheStats, ok bool) {
+	var s C.obf_result_cache_stats_t
+	ok = bool(C.obfuscate_cache_stats(&s))
+	return ObfuscationCacheStats{
+		Hits: uint64(s.hits), Misses: uint64(s.misses), Inserts: uint64(s.inserts),
+		Evictions: uint64(s.evictions), Rejected: uint64(s.rejected), Bytes: uint64(s.bytes),
+		Entries: uint64(s.entries), MaxBytes: uint64(s.max_bytes), EntryLimit: uint64(s.entry_limit),
+	}, ok
+}
 
 func obfuscated(out, cErr *C.char) (string, error) {
 	if out == nil {

@@ -17,6 +17,8 @@ KEYS = [
     "proxy.http",
     "proxy.https",
     "proxy.no_proxy",
+    "apm_config.obfuscation.cache.enabled",
+    "apm_config.obfuscation.cache.max_size",
     "hostname_fqdn",
     "min_collection_interval",
     "check_runners",
