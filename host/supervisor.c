@@ -128,13 +128,6 @@ static void pause_s(double s)
 
 int spawn(struct supervisor *s, struct worker *w)
 {
-    if (w->crashes > 0) {
-        double backoff = fmin(0.1 * pow(2, w->crashes - 1), BACKOFF_MAX_S);
-        host_log(DATADOG_AGENT_INFO, "restarting a worker in %.1f s", backoff);
-        if (host_signals_wait(backoff, -1)) {
-            return -1; /* stopping: no new worker */
-        }
-    }
     int sv[2];
     if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) != 0) {
         return -1;
@@ -176,6 +169,7 @@ int spawn(struct supervisor *s, struct worker *w)
     w->children_slot = host_children_add(pid);
     w->pid = pid;
     w->fd = sv[0];
+    w->restart_at = 0;
     host_log(DATADOG_AGENT_DEBUG, "worker %d started", (int)pid);
     return 0;
 }

@@ -45,6 +45,7 @@ struct worker {
     int fd;
     int children_slot; /* its process group in children.c (the watchdog kills it) */
     int crashes;       /* in a row, for the back-off */
+    double restart_at; /* dead after a crash: not restarted before this (host_monotonic_s) */
     long long rss_bytes; /* after its last run */
     struct flight *flights; /* the supervisor's slots */
     int in_flight;
@@ -77,7 +78,7 @@ struct supervisor {
     int failures; /* failed runs since the last supervisor_take_failures */
 };
 
-/* Starts worker w (after its back-off). 0, or -1. */
+/* Starts worker w now (callers wait for its back-off: backing_off). 0, or -1. */
 int spawn(struct supervisor *s, struct worker *w);
 /* Closes w's socket, waits for it, kills its process group; how it ended (malloc'd). */
 char *reap(struct worker *w);
@@ -87,6 +88,15 @@ char *restart(struct supervisor *s, struct worker *w);
 char *receive(struct supervisor *s, struct worker *w, enum wire_kind want, struct wire_in *in);
 /* One submission of a batch into the sender (replay.c). */
 void replay_record(struct supervisor *s, const msgpack_object *o);
+
+/*
+ * Whether w is dead and its restart back-off not over at `now`: its runs
+ * wait, queued, while the poll loop serves the other workers.
+ */
+static inline bool backing_off(const struct worker *w, double now)
+{
+    return w->pid == 0 && w->restart_at > now;
+}
 
 /* supervisor_run.c */
 /* Whether worker w may start a run of c now (slots, solo suspects, draining). */

@@ -5,6 +5,7 @@
  * die mid-run and whom to blame for it).
  */
 #include <errno.h>
+#include <math.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -104,7 +105,15 @@ static void worker_lost(struct supervisor *s, struct worker *w, char *how)
         }
     }
     if (crash && w->in_flight > 0) {
-        w->crashes++; /* the back-off of its restart */
+        w->crashes++;
+    }
+    w->restart_at = 0;
+    if (w->crashes > 0 && !stopping) {
+        /* a deadline, not a sleep: the other workers are served meanwhile */
+        double backoff = fmin(0.1 * pow(2, w->crashes - 1), BACKOFF_MAX_S);
+        w->restart_at = host_monotonic_s() + backoff;
+        host_log(DATADOG_AGENT_INFO, "restarting a worker in %.1f s at the earliest (back-off)",
+                 backoff);
     }
     free(how);
     free(w->kill_reason);
@@ -209,7 +218,8 @@ static void finish_done(struct supervisor *s, struct worker *w, struct wire_in *
 
 bool can_start(const struct supervisor *s, const struct worker *w, const struct host_check *c)
 {
-    if (w->draining || w->solo || w->stop_forwarded || host_signals_stop_signal() != 0) {
+    if (w->draining || w->solo || w->stop_forwarded || host_signals_stop_signal() != 0
+        || (w->pid == 0 && backing_off(w, host_monotonic_s()))) {
         return false;
     }
     return c->suspect ? w->in_flight == 0 : w->in_flight < s->slots;
@@ -224,7 +234,7 @@ bool start_run(struct supervisor *s, struct worker *w, struct host_check *check,
     if (w->pid == 0) {
         char *why = restart(s, w);
         if (why != NULL && host_signals_stop_signal() != 0) {
-            /* the stop came during the restart's back-off: dropped, as a queued run in process */
+            /* the stop came during the restart: dropped, as a queued run in process */
             free(why);
             w->in_flight--;
             check->in_flight = false;

@@ -40,11 +40,18 @@ int supervisor_run_all(struct supervisor *s, struct host_check *checks, size_t c
     int in_flight = 0;
     for (;;) {
         bool stopping = host_signals_stop_signal() != 0;
+        double now = host_monotonic_s();
+        double wake = 0; /* the earliest end of a back-off that holds an instance back */
         /* every idle worker takes its next instance, in configuration order */
         for (int k = 0; k < s->count && !stopping; k++) {
             struct worker *w = &s->workers[k];
             while (w->in_flight == 0 && next[k] < count) {
-                struct host_check *c = &checks[next[k]++];
+                struct host_check *c = &checks[next[k]];
+                if (c->worker == k && !c->paused && backing_off(w, now)) {
+                    wake = wake == 0 || w->restart_at < wake ? w->restart_at : wake;
+                    break; /* it waits; the other workers go on */
+                }
+                next[k]++;
                 if (c->worker != k) {
                     continue;
                 }
@@ -55,10 +62,11 @@ int supervisor_run_all(struct supervisor *s, struct host_check *checks, size_t c
                 in_flight += start_run(s, w, c, true) ? 1 : 0;
             }
         }
-        if (stopping || in_flight == 0) {
+        if (stopping || (in_flight == 0 && wake == 0)) {
             break;
         }
-        in_flight = poll_busy(s, 0.05);
+        double timeout = wake > now && wake - now < 0.05 ? wake - now : 0.05;
+        in_flight = poll_busy(s, timeout);
     }
     drain(s, in_flight);
     free(next);
@@ -70,8 +78,13 @@ static void mark_queued(void *ctx, struct host_check *check)
     check->queued_at = *(const double *)ctx;
 }
 
-/* Each worker takes the instances of its own that waited longest, while it may. */
-static int start_due(struct supervisor *s, struct host_check *checks, size_t count)
+/*
+ * Each worker takes the instances of its own that waited longest, while it
+ * may. *wake: the earliest end of a back-off that holds a run back, when
+ * earlier than *wake.
+ */
+static int start_due(struct supervisor *s, struct host_check *checks, size_t count, double now,
+                     double *wake)
 {
     int started = 0;
     for (int k = 0; k < s->count; k++) {
@@ -88,6 +101,9 @@ static int start_due(struct supervisor *s, struct host_check *checks, size_t cou
             if (oldest != NULL && !runnable(oldest)) {
                 oldest->busy = false;
                 continue;
+            }
+            if (oldest != NULL && backing_off(w, now) && w->restart_at < *wake) {
+                *wake = w->restart_at; /* its runs wait, queued, and are started then */
             }
             /* a suspect waits for its worker to drain: nothing else starts before it */
             if (oldest == NULL || !can_start(s, w, oldest)) {
@@ -112,7 +128,9 @@ int supervisor_schedule(struct supervisor *s, struct host_check *checks, size_t 
     while (host_signals_stop_signal() == 0) {
         now = host_monotonic_s();
         double wait = host_due_take(checks, count, now, mark_queued, &now);
-        in_flight += start_due(s, checks, count);
+        double wake = now + wait;
+        in_flight += start_due(s, checks, count, now, &wake);
+        wait = wake > now ? wake - now : 0;
         if (telemetry_s > 0) {
             if (now >= next_telemetry) {
                 supervisor_report_stats(s, checks, count);
