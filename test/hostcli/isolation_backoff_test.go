@@ -1,6 +1,7 @@
 package hostcli
 
 import (
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -26,7 +27,7 @@ func TestIsolationBackoffDoesNotStallOtherWorkers(t *testing.T) {
 	tr.writeFile(filepath.Join(tr.confd, "crash_check.yaml"), "instances:\n"+
 		"  - mode: segv\n    min_collection_interval: 1\n"+
 		"  - mode: ok\n    min_collection_interval: 1\n"+
-		"  - mode: segv\n    min_collection_interval: 1\n")
+		"  - mode: segv\n    min_collection_interval: 1\n    n: 2\n")
 	var p *liveProcess
 	withDefaultSignal(syscall.SIGTERM, func() {
 		p = startLiveEnv(t, tr.dir, env, "run", "--config", tr.config, "--format", "json",
@@ -106,7 +107,8 @@ func TestIsolationBackoffInCheckRounds(t *testing.T) {
 	conf.WriteString("instances:\n")
 	for i := 0; i < 5; i++ {
 		// instance i goes on worker i mod 2; each is on line i+2
-		conf.WriteString("  - {mode: exit}\n  - {mode: nap, seconds: 0.1}\n")
+		// distinct (n: i): identical instances are scheduled once (host.md)
+		fmt.Fprintf(&conf, "  - {mode: exit, n: %d}\n  - {mode: nap, seconds: 0.1, n: %d}\n", i, i)
 	}
 	tr := crashTree(t, conf.String())
 	r := tr.check("crash_check", "--isolation", "process", "--workers", "2")
