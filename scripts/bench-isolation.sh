@@ -104,7 +104,8 @@ cores=$(getconf _NPROCESSORS_ONLN)
 for workers in 1 2 4; do
   {
     echo "instances:"
-    for _ in $(seq $(( 2 * workers ))); do echo "  - cpu_seconds: 0.05"; done
+    # distinct instances: identical ones share a check id and are scheduled once
+    for i in $(seq $(( 2 * workers ))); do echo "  - cpu_seconds: 0.05"; echo "    n: $i"; done
   } > "$tmp/conf.d/cpu.yaml"
   inproc=$(per_run cpu 1 4)
   worker=$(per_run cpu 1 4 --isolation process --workers "$workers")
