@@ -144,6 +144,9 @@ static double schedule_due(struct scheduler *s, struct host_check *checks, size_
 
 static void start_canceller(struct scheduler *s, struct host_check *check)
 {
+    if (s->canceller_count == s->cap) {
+        return; /* not reached: one stop, one canceller per running instance */
+    }
     struct canceller *c = malloc(sizeof(*c));
     if (c == NULL) {
         return;
