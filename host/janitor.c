@@ -254,17 +254,26 @@ int host_janitor_start(char **error)
 
 void host_janitor_finish(double timeout_s)
 {
+    if (janitor_pid <= 0) {
+        /*
+         * A worker: its socket is the host's own (one socket shared by every
+         * copy), so a shutdown here would end the stream for all of them.
+         * The janitor would then kill the host's other workers, the one
+         * restarted after this one included, and leave the host unguarded.
+         * Only forgotten: left open, the process is ending, and a thread
+         * still sending never writes to a descriptor number reused meanwhile.
+         */
+        sock = -1;
+        return;
+    }
     /*
-     * shutdown, not close: the janitor sees the end at once, even if a
-     * worker still holds a copy, and a thread still sending meanwhile gets
-     * EPIPE, never a descriptor number reused by something else.
+     * The host, owner of the janitor: shutdown, not close, so the janitor
+     * sees the end at once, even if a worker still holds a copy, and a
+     * thread still sending meanwhile gets EPIPE.
      */
     if (sock >= 0) {
         shutdown(sock, SHUT_WR);
         sock = -1; /* left open: the process is ending */
-    }
-    if (janitor_pid <= 0) {
-        return;
     }
     for (double waited = 0; waited < timeout_s; waited += 0.002) {
         pid_t done = waitpid(janitor_pid, NULL, WNOHANG);

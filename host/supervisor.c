@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include "children.h"
+#include "due.h"
 #include "janitor.h"
 #include "log.h"
 #include "sender.h"
@@ -174,6 +175,63 @@ int spawn(struct supervisor *s, struct worker *w)
     return 0;
 }
 
+/*
+ * Waits up to max_s for pid to exit, WITHOUT reaping it, and SIGKILLs it
+ * past that. False when pid is no child of ours any more.
+ */
+static bool wait_unreaped(pid_t pid, double max_s, bool *killed)
+{
+    *killed = false;
+    for (double waited = 0;; waited += 0.01) {
+        siginfo_t info;
+        memset(&info, 0, sizeof(info));
+        int rc = waitid(P_PID, (id_t)pid, &info, WEXITED | WNOHANG | WNOWAIT);
+        if (rc < 0 && errno == EINTR) {
+            continue;
+        }
+        if (rc < 0) {
+            return false;
+        }
+        if (info.si_pid == pid) {
+            return true;
+        }
+        if (waited >= max_s) {
+            break;
+        }
+        pause_s(0.01);
+    }
+    *killed = true;
+    kill(pid, SIGKILL);
+    siginfo_t info;
+    int rc;
+    while ((rc = waitid(P_PID, (id_t)pid, &info, WEXITED | WNOWAIT)) < 0 && errno == EINTR) {
+    }
+    return rc == 0;
+}
+
+/*
+ * Ends a worker whose socket is closed: waits for it (max_s, then SIGKILL),
+ * kills what its checks left in its group, releases the group, and only
+ * then reaps it. Until reaped, the leader's pid (= the pgid) cannot be
+ * handed out again, so neither this kill nor the janitor's release can
+ * reach another process (children.h's contract). Returns waitpid's result.
+ */
+static pid_t end_worker(struct worker *w, double max_s, bool *killed, int *status)
+{
+    bool exited = wait_unreaped(w->pid, max_s, killed);
+    if (exited) {
+        kill(-w->pid, SIGKILL);
+    }
+    host_children_remove(w->children_slot);
+    w->children_slot = -1;
+    pid_t done = -1;
+    if (exited) {
+        while ((done = waitpid(w->pid, status, 0)) < 0 && errno == EINTR) {
+        }
+    }
+    return done;
+}
+
 /* Waits for a worker whose socket ended, and describes how it ended (malloc'd). */
 char *reap(struct worker *w)
 {
@@ -182,21 +240,8 @@ char *reap(struct worker *w)
     }
     w->fd = -1;
     int status = 0;
-    pid_t done = 0;
-    for (int i = 0; i < 200 && done == 0; i++) { /* 2 s for a worker that closed its socket */
-        done = waitpid(w->pid, &status, WNOHANG);
-        if (done == 0) {
-            pause_s(0.01);
-        }
-    }
-    if (done == 0) {
-        kill(w->pid, SIGKILL);
-        while ((done = waitpid(w->pid, &status, 0)) < 0 && errno == EINTR) {
-        }
-    }
-    kill(-w->pid, SIGKILL); /* what its checks started dies with it */
-    host_children_remove(w->children_slot);
-    w->children_slot = -1;
+    bool killed = false;
+    pid_t done = end_worker(w, 2.0, &killed, &status); /* 2 s for a worker that closed its socket */
     char *text = NULL;
     int written = -1;
     if (done < 0) {
@@ -589,20 +634,14 @@ void supervisor_stop(struct supervisor *s, double grace_s)
             continue;
         }
         int status = 0;
-        pid_t done = 0;
-        while ((done = waitpid(w->pid, &status, WNOHANG)) == 0 && waited < grace_s) {
-            pause_s(0.01);
-            waited += 0.01;
-        }
-        if (done == 0) {
+        bool killed = false;
+        double started = host_monotonic_s();
+        end_worker(w, grace_s > waited ? grace_s - waited : 0, &killed, &status);
+        waited += host_monotonic_s() - started;
+        if (killed) {
             host_log(DATADOG_AGENT_WARNING, "worker %d did not exit within %.1f s: killed",
                      (int)w->pid, grace_s);
-            kill(w->pid, SIGKILL);
-            while (waitpid(w->pid, &status, 0) < 0 && errno == EINTR) {
-            }
         }
-        kill(-w->pid, SIGKILL);
-        host_children_remove(w->children_slot);
         w->pid = 0;
     }
     for (int k = 0; s->workers != NULL && k < s->count; k++) {

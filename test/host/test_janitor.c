@@ -389,6 +389,44 @@ static void janitor_attach_checks_the_descriptor(void **state)
     assert_clean();
 }
 
+/*
+ * A worker ending normally (a drained worker, one over worker_rss_limit)
+ * must not end the janitor's stream: its socket is the host's own, shared.
+ * A shutdown there made the janitor kill the host's next worker while it
+ * loaded ("the restarted worker failed while loading: ... signal 9") and
+ * left the host without a janitor.
+ */
+static void janitor_worker_finish_keeps_the_stream(void **state)
+{
+    (void)state;
+    int sv[2];
+    assert_int_equal(socketpair(AF_UNIX, SOCK_SEQPACKET, 0, sv), 0);
+    int host_copy = dup(sv[0]); /* the host's descriptor; the worker has sv[0] */
+    assert_true(host_copy >= 0);
+    char text[16];
+    snprintf(text, sizeof(text), "%d", sv[0]);
+    setenv(HOST_JANITOR_FD_ENV, text, 1);
+    host_janitor_attach_inherited();
+    assert_int_equal(host_janitor_pid(), 0);
+    host_janitor_finish(HOST_JANITOR_FINISH_S);
+    host_janitor_register(78); /* after its end a worker sends nothing */
+
+    errno = 0;
+    struct msg m = {0, 0, 0};
+    assert_int_equal(recv(sv[1], &m, sizeof(m), MSG_DONTWAIT), -1); /* 0 would be the end */
+    assert_int_equal(errno, EAGAIN);
+    send_msg(host_copy, REGISTER, 79, getpid()); /* the host still reaches the janitor */
+    m = recv_msg(sv[1]);
+    assert_int_equal(m.op, REGISTER);
+    assert_int_equal(m.pgid, 79);
+
+    host_janitor_use_fd(-1);
+    close(sv[0]);
+    close(host_copy);
+    close(sv[1]);
+    assert_clean();
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -398,6 +436,7 @@ int main(void)
         cmocka_unit_test_setup(janitor_kills_tagged_processes, setup),
         cmocka_unit_test_setup(janitor_started_cleans_up_at_finish, setup),
         cmocka_unit_test_setup(janitor_attach_checks_the_descriptor, setup),
+        cmocka_unit_test_setup(janitor_worker_finish_keeps_the_stream, setup),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
