@@ -120,3 +120,32 @@ func TestJanitorLeavesNothing(t *testing.T) {
 		})
 	}
 }
+
+// A worker that exits on its own (drained after a cancelled run_timeout)
+// shares the janitor's socket with the host: its end must not end the
+// janitor, which then killed the host's next worker while it loaded (the
+// TestIsolationRunTimeout flake) and left the host unguarded.
+func TestJanitorOutlivesADrainedWorker(t *testing.T) {
+	tr := crashTree(t, "instances:\n  - mode: sleep\n    run_timeout: 1\n")
+	p := startStopping(t, tr.dir, "run", "-c", tr.config, "--format", "json", "--log-level", "debug",
+		"--isolation", "process", "--workers", "1")
+	pid := janitorPid(t, p)
+	p.waitFor("the cancelled run", runWarmup, func(objs []obj) bool {
+		for _, run := range where(objs, "run", "crash_check") {
+			if strings.Contains(run.str("error"), "(run_timeout); cancelled") {
+				return true
+			}
+		}
+		return false
+	})
+	// the run's line comes before its worker is reaped: the janitor ended
+	// within milliseconds of that; given a second, it must still be there
+	for deadline := time.Now().Add(time.Second); time.Now().Before(deadline); {
+		if !alive(pid) {
+			t.Fatalf("the janitor (%d) ended with the drained worker\n%s", pid, p.dump())
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	p.stop(syscall.SIGTERM, 10*time.Second)
+	wantGoneWithin(t, "after a graceful stop", 0, map[string]int{"janitor": pid})
+}
