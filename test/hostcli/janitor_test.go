@@ -25,7 +25,7 @@ func janitorPid(t *testing.T, p *liveProcess) int {
 		_, stderr := p.snapshot()
 		if m := janitorLine.FindStringSubmatch(stderr); m != nil {
 			pid, _ := strconv.Atoi(m[1])
-			t.Cleanup(func() { _ = syscall.Kill(pid, syscall.SIGKILL) })
+			killAtCleanup(t, pid)
 			return pid
 		}
 		select {
@@ -38,6 +38,31 @@ func janitorPid(t *testing.T, p *liveProcess) int {
 		}
 		time.Sleep(20 * time.Millisecond)
 	}
+}
+
+// startTime reads pid's start time (/proc/<pid>/stat, field 22), "" when it is gone.
+func startTime(pid int) string {
+	data, err := os.ReadFile(filepath.Join("/proc", strconv.Itoa(pid), "stat"))
+	if err != nil {
+		return ""
+	}
+	fields := strings.Fields(string(data[strings.LastIndexByte(string(data), ')')+1:]))
+	if len(fields) < 20 {
+		return ""
+	}
+	return fields[19]
+}
+
+// killAtCleanup SIGKILLs pid when the test ends if it is still the same
+// process: by then a pid that ended may name a process of a test running
+// in parallel (pid_max is often 32768), which a bare kill would hit.
+func killAtCleanup(t *testing.T, pid int) {
+	start := startTime(pid)
+	t.Cleanup(func() {
+		if start != "" && startTime(pid) == start {
+			_ = syscall.Kill(pid, syscall.SIGKILL)
+		}
+	})
 }
 
 // wantGoneWithin fails for every pid still alive after d.

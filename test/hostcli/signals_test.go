@@ -62,11 +62,9 @@ func readPids(t *testing.T, p *liveProcess, path string) []int {
 		pids = append(pids, pid)
 	}
 	// whatever the outcome, nothing outlives the test
-	t.Cleanup(func() {
-		for _, pid := range pids {
-			_ = syscall.Kill(pid, syscall.SIGKILL)
-		}
-	})
+	for _, pid := range pids {
+		killAtCleanup(t, pid)
+	}
 	return pids
 }
 
