@@ -28,7 +28,8 @@ func TestNumericOptionsRefused(t *testing.T) {
 		{[]string{"check", "a", "--interval", " 1"}, "--interval", " 1", usageCheck},
 	}
 	for _, c := range cases {
-		r := run(t, dir, c.args...)
+		// --help after it: a value taken by mistake ends at once (exit 0), not in a run
+		r := run(t, dir, append(c.args, "--help")...)
 		if r.code != 2 {
 			t.Errorf("want exit code 2 (usage)\n%s", r)
 			continue
