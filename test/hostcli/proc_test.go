@@ -63,29 +63,29 @@ func allStats(t *testing.T) []procStat {
 	return out
 }
 
-// processGroupMembers lists the live (not zombie) processes of process group pgid.
-func processGroupMembers(t *testing.T, pgid int) []int {
+// pidsWhere lists the processes whose stat satisfies keep.
+func pidsWhere(t *testing.T, keep func(procStat) bool) []int {
 	t.Helper()
 	var out []int
 	for _, s := range allStats(t) {
-		if s.pgrp == pgid && s.state != "Z" {
+		if keep(s) {
 			out = append(out, s.pid)
 		}
 	}
 	return out
 }
 
+// processGroupMembers lists the live (not zombie) processes of process group pgid.
+func processGroupMembers(t *testing.T, pgid int) []int {
+	t.Helper()
+	return pidsWhere(t, func(s procStat) bool { return s.pgrp == pgid && s.state != "Z" })
+}
+
 // childPids lists the processes whose parent is pid, but for the host's
 // janitor (host/janitor.c, named rtl-janitor).
 func childPids(t *testing.T, pid int) []int {
 	t.Helper()
-	var out []int
-	for _, s := range allStats(t) {
-		if s.ppid == pid && s.name != "rtl-janitor" {
-			out = append(out, s.pid)
-		}
-	}
-	return out
+	return pidsWhere(t, func(s procStat) bool { return s.ppid == pid && s.name != "rtl-janitor" })
 }
 
 // alive: the process exists and is not a zombie.
