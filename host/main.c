@@ -141,7 +141,7 @@ static bool number_option(const char *usage, const char *option, const char *tex
     if (host_parse_number(text, kind, min, max, out)) {
         return true;
     }
-    fprintf(stderr, "rtloader: %s takes %s from %g to %g, not '%s'\n\n%s", option,
+    fprintf(stderr, "rtloader: %s takes %s from %.15g to %.15g, not '%s'\n\n%s", option,
             kind == HOST_NUMBER_INTEGER ? "a whole number" : "seconds", min, max, text, usage);
     return false;
 }
