@@ -5,7 +5,6 @@ package hostcli
 // both isolation modes; and the janitor itself never outlives the host.
 
 import (
-	"os"
 	"path/filepath"
 	"regexp"
 	"strconv"
@@ -40,19 +39,6 @@ func janitorPid(t *testing.T, p *liveProcess) int {
 	}
 }
 
-// startTime reads pid's start time (/proc/<pid>/stat, field 22), "" when it is gone.
-func startTime(pid int) string {
-	data, err := os.ReadFile(filepath.Join("/proc", strconv.Itoa(pid), "stat"))
-	if err != nil {
-		return ""
-	}
-	fields := strings.Fields(string(data[strings.LastIndexByte(string(data), ')')+1:]))
-	if len(fields) < 20 {
-		return ""
-	}
-	return fields[19]
-}
-
 // killAtCleanup SIGKILLs pid when the test ends if it is still the same
 // process: by then a pid that ended may name a process of a test running
 // in parallel (pid_max is often 32768), which a bare kill would hit.
@@ -78,18 +64,6 @@ func wantGoneWithin(t *testing.T, what string, d time.Duration, pids map[string]
 			time.Sleep(10 * time.Millisecond)
 		}
 	}
-}
-
-// sessionOf reads the session id of pid (/proc/<pid>/stat, the 4th field after the name).
-func sessionOf(t *testing.T, pid int) int {
-	t.Helper()
-	data, err := os.ReadFile(filepath.Join("/proc", strconv.Itoa(pid), "stat"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	fields := strings.Fields(string(data[strings.LastIndexByte(string(data), ')')+1:]))
-	sid, _ := strconv.Atoi(fields[3])
-	return sid
 }
 
 func TestJanitorHostSIGKILLed(t *testing.T) {
