@@ -11,6 +11,7 @@ import (
 
 // Configuration errors exit 3 and name the file and the line on stderr.
 func TestConfigErrors(t *testing.T) {
+	t.Parallel()
 	cases := []struct {
 		name string
 		// datadog is the whole datadog.yaml when not empty; conf is <confd>/broken_check.yaml when not empty
@@ -162,6 +163,7 @@ func shiftLine(pattern string, n int) string {
 
 // A datadog.yaml that does not exist is a configuration error too.
 func TestConfigFileMissing(t *testing.T) {
+	t.Parallel()
 	tr := newTree(t, true)
 	missing := filepath.Join(tr.dir, "absent.yaml")
 	r := run(t, tr.dir, "check", "working_check", "--confd", tr.confd, "--config", missing)
@@ -172,6 +174,7 @@ func TestConfigFileMissing(t *testing.T) {
 // A valid configuration loads: relative run_path and confd_path are
 // resolved against the datadog.yaml's directory, not the working directory.
 func TestConfigRelativePaths(t *testing.T) {
+	t.Parallel()
 	tr := newTree(t, true)
 	elsewhere := t.TempDir()
 	r := run(t, elsewhere, "check", "cache_counter_check", "--config", tr.config, "--format", "json")
@@ -198,6 +201,7 @@ const (
 
 // Usage errors exit 2 with a message and the usage on stderr.
 func TestUsageErrors(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	cases := []struct {
 		args      []string
@@ -238,6 +242,7 @@ func TestUsageErrors(t *testing.T) {
 
 // --help on each command: exit 0, the usage on stdout.
 func TestHelp(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	cases := []struct {
 		args []string
@@ -271,6 +276,7 @@ func TestHelp(t *testing.T) {
 
 // info: the Python in use, sys.path (checks.d before the embedded package), the backends.
 func TestInfo(t *testing.T) {
+	t.Parallel()
 	tr := newTree(t, true)
 	r := run(t, tr.dir, "info", "-c", tr.config)
 	wantCode(t, r, 0)
@@ -312,6 +318,7 @@ func TestInfo(t *testing.T) {
 // --python-home picks the Python for this invocation, over python_home of the
 // config; a directory that is no Python installation is a runtime error (4).
 func TestPythonHomeOption(t *testing.T) {
+	t.Parallel()
 	tr := newTree(t, true)
 	r := run(t, tr.dir, "info", "-c", tr.config, "--python-home", "/nonexistent/python")
 	wantCode(t, r, 4)

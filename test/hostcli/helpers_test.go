@@ -183,12 +183,19 @@ func (r result) String() string {
 // empty), with a timeout; the process group is killed on timeout.
 func run(t *testing.T, dir string, args ...string) result {
 	t.Helper()
+	return runEnv(t, dir, nil, args...)
+}
+
+// runEnv is run with extra VAR=value entries in the command's environment:
+// a parallel test may not change the process-wide one (t.Setenv).
+func runEnv(t *testing.T, dir string, env []string, args ...string) result {
+	t.Helper()
 	bin := hostBinary(t)
 	ctx, cancel := context.WithTimeout(context.Background(), commandTimeout)
 	defer cancel()
 	cmd := exec.CommandContext(ctx, bin, args...)
 	cmd.Dir = dir
-	cmd.Env = hostEnv()
+	cmd.Env = append(hostEnv(), env...) // the last of duplicate keys wins
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
 	var stdout, stderr bytes.Buffer
 	cmd.Stdout = &stdout
@@ -223,6 +230,21 @@ func (tr *tree) check(name string, extra ...string) result {
 	tr.t.Helper()
 	args := append([]string{"check", name, "--confd", tr.confd, "-c", tr.config, "--format", "json"}, extra...)
 	return run(tr.t, tr.dir, args...)
+}
+
+// checkEnv is check with extra VAR=value entries in the command's environment.
+func (tr *tree) checkEnv(env []string, name string, extra ...string) result {
+	tr.t.Helper()
+	args := append([]string{"check", name, "--confd", tr.confd, "-c", tr.config, "--format", "json"}, extra...)
+	return runEnv(tr.t, tr.dir, env, args...)
+}
+
+// noSegvHandler is the environment entry that keeps ASan's SEGV handler
+// out of a command whose worker is meant to die of the signal (in a
+// sanitizer build ASan would turn it into its report and exit status 1;
+// without ASan the variable is ignored).
+func noSegvHandler() string {
+	return "ASAN_OPTIONS=" + strings.TrimPrefix(os.Getenv("ASAN_OPTIONS")+":handle_segv=0", ":")
 }
 
 // obj is one line of the JSON output.

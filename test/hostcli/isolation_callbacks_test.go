@@ -86,6 +86,7 @@ func wantJSON(t *testing.T, what, got string, want interface{}) {
 // worker's), the obfuscators, get_subprocess_output, logging at each level
 // (datadog_agent.log, self.log, a library's logger), agent telemetry and warnings.
 func TestIsolationCallbacksSameAnswers(t *testing.T) {
+	t.Parallel()
 	probes := map[string]string{
 		"agentcfg_check":    "instances:\n  - {}\n  - {label: second}\n",
 		"answers_check":     "instances:\n  - {}\n",
@@ -213,6 +214,7 @@ func assertAnswers(t *testing.T, name string, objs []obj, stderr string, before,
 // each keep their own value across runs, and what one mode wrote the other
 // reads (the same run_path, files written atomically).
 func TestIsolationPersistentCacheAcrossProcesses(t *testing.T) {
+	t.Parallel()
 	tr := newTree(t, false)
 	tr.writeFile(filepath.Join(tr.confd, "cache_counter_check.yaml"), "instances:\n  - {name: a}\n  - {name: b}\n")
 	counters := func(r result) map[string][]float64 {
@@ -251,11 +253,12 @@ func TestIsolationPersistentCacheAcrossProcesses(t *testing.T) {
 // (RTLOADER_TEST_WIRE_MAX_FRAME) to keep the test small; test_wire.c covers
 // the splitting itself.
 func TestIsolationOversizedSubmission(t *testing.T) {
-	t.Setenv("RTLOADER_TEST_WIRE_MAX_FRAME", "1048576")
+	t.Parallel()
+	lowLimit := []string{"RTLOADER_TEST_WIRE_MAX_FRAME=1048576"}
 	tr := newTree(t, false)
 	tr.writeFile(filepath.Join(tr.confd, "oversize_check.yaml"),
 		"instances:\n  - {mib: 1.5, warn_mib: 1.5}\n  - {fail_mib: 1.5}\n")
-	r := tr.check("oversize_check", "--isolation", "process", "--workers", "1", "--times", "2", "--interval", "0")
+	r := tr.checkEnv(lowLimit, "oversize_check", "--isolation", "process", "--workers", "1", "--times", "2", "--interval", "0")
 	wantCode(t, r, 1) // the raising instance
 	objs := r.lines(t)
 	for _, name := range []string{"oversize.before", "oversize.after"} {
@@ -309,7 +312,7 @@ func TestIsolationOversizedSubmission(t *testing.T) {
 	}
 
 	// in process nothing is dropped: the limit is the workers' alone
-	r = tr.check("oversize_check")
+	r = tr.checkEnv(lowLimit, "oversize_check")
 	if n := len(where(r.lines(t), "event_platform_event", "")); n != 1 {
 		t.Errorf("in process, want the platform event delivered, got %d", n)
 	}
@@ -320,6 +323,7 @@ func TestIsolationOversizedSubmission(t *testing.T) {
 // was handled, the supervisor refused the frame and the worker was lost with
 // the whole run.
 func TestIsolationOversizedSubmissionRealLimit(t *testing.T) {
+	t.Parallel()
 	tr := newTree(t, false)
 	tr.writeFile(filepath.Join(tr.confd, "oversize_check.yaml"), "instances:\n  - {platform_mib: 257}\n")
 	r := tr.check("oversize_check", "--isolation", "process", "--workers", "1")

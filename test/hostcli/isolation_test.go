@@ -40,6 +40,7 @@ func crashRunsOf(objs []obj, sourceLine string) []obj {
 // stderr, its worker is restarted, and the other instance on the same
 // worker keeps running with everything it submitted.
 func TestIsolationCrashes(t *testing.T) {
+	t.Parallel()
 	cases := []struct {
 		mode, want string
 		report     bool // Python's faulthandler prints the traceback
@@ -50,15 +51,16 @@ func TestIsolationCrashes(t *testing.T) {
 		{"sigkill", "killed by signal 9 (Killed)", false},
 	}
 	for _, c := range cases {
+		c := c
 		t.Run(c.mode, func(t *testing.T) {
+			t.Parallel()
+			var env []string
 			if c.mode == "segv" {
-				// sanitizer builds: ASan's own SEGV handler would turn the signal
-				// into its report and exit status 1; the signal is what is tested
-				// (without ASan, the variable is ignored)
-				t.Setenv("ASAN_OPTIONS", strings.TrimPrefix(os.Getenv("ASAN_OPTIONS")+":handle_segv=0", ":"))
+				// the signal is what is tested, not ASan's report of it
+				env = append(env, noSegvHandler())
 			}
 			tr := crashTree(t, "instances:\n  - mode: "+c.mode+"\n  - mode: ok\n")
-			r := tr.check("crash_check", "--isolation", "process", "--workers", "1", "--times", "2", "--interval", "0")
+			r := tr.checkEnv(env, "crash_check", "--isolation", "process", "--workers", "1", "--times", "2", "--interval", "0")
 			wantCode(t, r, 1)
 			objs := r.lines(t)
 			crashed := crashRunsOf(objs, "2")
@@ -90,10 +92,10 @@ func TestIsolationCrashes(t *testing.T) {
 // c_stacktrace_collection: the worker installs rtloader's crash handler, so
 // its report (C frames and the Python traceback) reaches the host's stderr.
 func TestIsolationCrashReport(t *testing.T) {
-	t.Setenv("ASAN_OPTIONS", strings.TrimPrefix(os.Getenv("ASAN_OPTIONS")+":handle_segv=0", ":"))
+	t.Parallel()
 	tr := crashTree(t, "instances:\n  - mode: segv\n")
 	tr.writeConfig("c_stacktrace_collection: true\n")
-	r := tr.check("crash_check", "--isolation", "process")
+	r := tr.checkEnv([]string{noSegvHandler()}, "crash_check", "--isolation", "process")
 	wantCode(t, r, 1)
 	only := one(t, where(r.lines(t), "run", "crash_check"), "run")
 	wantContains(t, "run error", only.str("error"), "killed by signal 11 (Segmentation fault)")
@@ -107,6 +109,7 @@ func TestIsolationCrashReport(t *testing.T) {
 
 // A check that crashes on every run is paused after 3 crashes in a row.
 func TestIsolationPausesAfterRepeatedCrashes(t *testing.T) {
+	t.Parallel()
 	tr := crashTree(t, "instances:\n  - mode: exit\n")
 	r := tr.check("crash_check", "--isolation", "process", "--times", "5", "--interval", "0")
 	wantCode(t, r, 1)
@@ -122,6 +125,7 @@ func TestIsolationPausesAfterRepeatedCrashes(t *testing.T) {
 // has its worker killed; one that honours it returns what it submitted.
 // Either way the run is reported as timed out, and the next instance runs.
 func TestIsolationRunTimeout(t *testing.T) {
+	t.Parallel()
 	tr := crashTree(t, "instances:\n  - mode: spin\n    run_timeout: 1\n  - mode: ok\n")
 	tr.writeFile(filepath.Join(tr.confd, "crash_check.d", "sleep.yaml"),
 		"init_config:\n  run_timeout: 1\ninstances:\n  - mode: sleep\n")
@@ -165,6 +169,7 @@ func TestIsolationRunTimeout(t *testing.T) {
 // worker_rss_limit: a worker over the limit after a run is restarted, and
 // says so; without a limit, nothing is restarted.
 func TestIsolationRSSLimit(t *testing.T) {
+	t.Parallel()
 	conf := "instances:\n  - mode: grow\n    grow_mib: 96\n"
 	tr := crashTree(t, conf)
 	tr.writeConfig("worker_rss_limit: 150\n")
@@ -295,6 +300,7 @@ func TestIsolationSIGTERM(t *testing.T) {
 // (In process there is no worker: the subprocesses of a SIGKILLed host are
 // TestSubprocessesOwnedByHost's.)
 func TestIsolationHostKilled(t *testing.T) {
+	t.Parallel()
 	_, p, workers := sleepingCheck(t, "process")
 	if err := p.cmd.Process.Signal(syscall.SIGKILL); err != nil {
 		t.Fatal(err)
@@ -344,6 +350,7 @@ func compareModes(t *testing.T, name string, none, process result, dirNone, dirP
 // Every fixture check and every example check gives the same output, ids,
 // aggregation and exit code in both modes.
 func TestIsolationSameOutputAsInProcess(t *testing.T) {
+	t.Parallel()
 	names, err := filepath.Glob(filepath.Join("testdata", "conf.d", "*"))
 	if err != nil {
 		t.Fatal(err)
@@ -380,6 +387,7 @@ func TestIsolationSameOutputAsInProcess(t *testing.T) {
 
 // check_isolation / check_workers in datadog.yaml, and their errors.
 func TestIsolationSettings(t *testing.T) {
+	t.Parallel()
 	tr := crashTree(t, "instances:\n  - mode: exit\n")
 	tr.writeConfig("check_isolation: process\ncheck_workers: 1\n")
 	r := tr.check("crash_check")
