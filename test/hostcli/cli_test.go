@@ -108,6 +108,7 @@ func TestConfigErrors(t *testing.T) {
 	for _, c := range cases {
 		c := c
 		t.Run(c.name, func(t *testing.T) {
+			t.Parallel()
 			tr := newTree(t, false)
 			tr.writeFile(filepath.Join(tr.checksd, "broken_check.py"),
 				"from datadog_checks.base import AgentCheck\n\nclass Broken(AgentCheck):\n    def check(self, i):\n        pass\n")

@@ -10,6 +10,18 @@
 //	RTLOADER_TEST_PYTHON_VERSION  when set, `info` must report that Python version
 //
 // The package uses the standard library only and no cgo.
+//
+// Parallelism: most tests call t.Parallel(), and `make -C test` runs up to
+// $(PARALLEL) of them at once (they mostly wait on the processes they
+// start). Such a test keeps everything in its own t.TempDir() and passes
+// environment changes to its commands (runEnv, checkEnv, startLiveEnv),
+// never through t.Setenv or os.Setenv, which are process-wide. A test stays
+// serial (Go runs every serial test before the parallel ones, so they never
+// overlap) when what it asserts is a cadence or a tight delay that a loaded
+// machine could stretch (the back-off and concurrency tests, telemetry
+// every 0.5 s, janitor and worker exits within 1 s), or when it reads the
+// signal dispositions of the test process itself (signals_test.go, whose
+// exit deadlines are the 1.5 s slack over a grace period, too).
 package hostcli
 
 import (

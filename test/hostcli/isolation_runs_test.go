@@ -133,6 +133,7 @@ func TestIsolationRunTimeoutOfOneOfTwoRuns(t *testing.T) {
 	for _, c := range cases {
 		c := c
 		t.Run(c.mode, func(t *testing.T) {
+			t.Parallel()
 			_, p := startIsolatedRun(t, map[string]string{
 				"crash_check.yaml": "instances:\n  - mode: " + c.mode + "\n    run_timeout: 0.5\n    min_collection_interval: 60\n" +
 					"  - mode: nap\n    seconds: 2\n    min_collection_interval: 60\n",

@@ -273,6 +273,7 @@ func sleepingCheck(t *testing.T, isolation string) (*tree, *liveProcess, []int) 
 // within the grace period, in process and in worker processes, where the
 // worker exits with the host.
 func TestIsolationSIGTERM(t *testing.T) {
+	t.Parallel()
 	for _, isolation := range []string{"", "process"} {
 		t.Run("isolation="+isolation, func(t *testing.T) {
 			_, p, workers := sleepingCheck(t, isolation)
@@ -355,33 +356,43 @@ func TestIsolationSameOutputAsInProcess(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	trNone := newTree(t, true)
-	trProcess := newTree(t, true)
+	// one subtest per check, each on trees of its own, in parallel: under
+	// ASan the checks one after the other made this the package's longest test
 	for _, path := range names {
 		name := strings.TrimSuffix(strings.TrimSuffix(filepath.Base(path), ".d"), ".yaml")
-		none := trNone.check(name, "--times", "2", "--interval", "0")
-		process := trProcess.check(name, "--times", "2", "--interval", "0", "--isolation", "process", "--workers", "2")
-		compareModes(t, name, none, process, trNone.dir, trProcess.dir, false)
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			trNone, trProcess := newTree(t, true), newTree(t, true)
+			none := trNone.check(name, "--times", "2", "--interval", "0")
+			process := trProcess.check(name, "--times", "2", "--interval", "0", "--isolation", "process", "--workers", "2")
+			compareModes(t, name, none, process, trNone.dir, trProcess.dir, false)
+		})
 	}
 
 	// the examples read the machine (load, disk, files): values move between runs
-	examples := func() *tree {
+	examples := func(t *testing.T) *tree {
 		tr := newTree(t, false)
 		copyDir(t, filepath.Join("..", "..", "examples", "checks.d"), tr.checksd)
 		copyDir(t, filepath.Join("..", "..", "examples", "conf.d"), tr.confd)
 		tr.writeConfig("tags:\n  - env:example\n")
 		return tr
 	}
-	exNone, exProcess := examples(), examples()
-	entries, err := os.ReadDir(exNone.confd)
+	entries, err := os.ReadDir(filepath.Join("..", "..", "examples", "conf.d"))
 	if err != nil {
 		t.Fatal(err)
 	}
+	if len(entries) == 0 {
+		t.Fatal("no example in examples/conf.d")
+	}
 	for _, e := range entries {
 		name := strings.TrimSuffix(strings.TrimSuffix(e.Name(), ".d"), ".yaml")
-		none := exNone.check(name)
-		process := exProcess.check(name, "--isolation", "process")
-		compareModes(t, "example "+name, none, process, exNone.dir, exProcess.dir, true)
+		t.Run("example "+name, func(t *testing.T) {
+			t.Parallel()
+			exNone, exProcess := examples(t), examples(t)
+			none := exNone.check(name)
+			process := exProcess.check(name, "--isolation", "process")
+			compareModes(t, "example "+name, none, process, exNone.dir, exProcess.dir, true)
+		})
 	}
 }
 
@@ -417,6 +428,7 @@ func TestIsolationSettings(t *testing.T) {
 // other worker go on; SIGTERM cancels the sleeping one, the host exits 0
 // and no worker outlives it.
 func TestIsolationRun(t *testing.T) {
+	t.Parallel()
 	tr := newTree(t, false)
 	started := filepath.Join(tr.dir, "started")
 	tr.writeFile(filepath.Join(tr.confd, "fast_check.yaml"), "instances:\n  - min_collection_interval: 1\n")

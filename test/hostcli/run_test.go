@@ -35,9 +35,11 @@ func runsOf(objs []obj, check string) []obj {
 // side by side (one whose module is missing does not stop them either); SIGTERM/SIGINT cancels the sleeping one (reported
 // "cancelled") and the host exits 0 at once.
 func TestRunSchedulerStops(t *testing.T) {
+	t.Parallel()
 	for _, sig := range []syscall.Signal{syscall.SIGTERM, syscall.SIGINT} {
 		sig := sig
 		t.Run(sig.String(), func(t *testing.T) {
+			t.Parallel()
 			tr := newTree(t, false)
 			started := filepath.Join(tr.dir, "sleeper-started")
 			tr.writeFile(filepath.Join(tr.confd, "fast_check.yaml"), "instances:\n  - min_collection_interval: 1\n")
