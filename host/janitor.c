@@ -465,10 +465,22 @@ static bool has_entry(int proc_fd, const char *pid, const char *entry, size_t en
     return false;
 }
 
+static bool forked_has(const struct forked_list *l, pid_t pid, unsigned long long start)
+{
+    for (size_t i = 0; i < l->count; i++) {
+        if (l->items[i].pid == pid && l->items[i].start == start) {
+            return true;
+        }
+    }
+    return false;
+}
+
 /*
  * Kills every process carrying the tag, pass after pass: one may have
- * forked while the previous pass read /proc. A killed process loses its
- * environment (a zombie has none), so the passes end.
+ * forked while the previous pass read /proc. A killed process keeps its
+ * environment until it is a zombie, which on a loaded machine can take
+ * longer than a pass: the ones already killed are remembered (by pid and
+ * start time) so that the passes end and each process counts once.
  */
 static int kill_tagged(const char *entry)
 {
@@ -477,6 +489,7 @@ static int kill_tagged(const char *entry)
     size_t cap = 0;
     int total = 0;
     pid_t self = getpid();
+    struct forked_list done = {NULL, 0, 0, 0};
     for (int pass = 0; pass < 50; pass++) {
         DIR *proc = opendir("/proc");
         if (proc == NULL) {
@@ -490,9 +503,16 @@ static int kill_tagged(const char *entry)
             if (end == e->d_name || *end != '\0' || pid <= 0 || pid == self) {
                 continue;
             }
-            if (has_entry(dirfd(proc), e->d_name, entry, entry_len, &buf, &cap)
-                && kill((pid_t)pid, SIGKILL) == 0) {
+            if (!has_entry(dirfd(proc), e->d_name, entry, entry_len, &buf, &cap)) {
+                continue;
+            }
+            unsigned long long start = start_time_of((pid_t)pid);
+            if (start == 0 || forked_has(&done, (pid_t)pid, start)) {
+                continue; /* a zombie, or killed by an earlier pass and still dying */
+            }
+            if (kill((pid_t)pid, SIGKILL) == 0) {
                 killed++;
+                forked_add(&done, (pid_t)pid);
             }
         }
         closedir(proc);
@@ -503,6 +523,7 @@ static int kill_tagged(const char *entry)
         struct timespec pause = {0, 1000000}; /* 1 ms: let the killed ones release their memory */
         nanosleep(&pause, NULL);
     }
+    free(done.items);
     free(buf);
     return total;
 }

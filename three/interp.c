@@ -90,10 +90,20 @@ static int start_python(struct three *t)
         three_set_error(t, "Failed to register the builtin modules");
         goto done;
     }
+    stack_t alt_before;
+    bool have_alt_before = sigaltstack(NULL, &alt_before) == 0;
     status = Py_InitializeFromConfig(&config);
     if (PyStatus_Exception(status)) {
         set_status_error(t, "Failed to initialize Python", status);
         goto done;
+    }
+    stack_t alt_after;
+    if (have_alt_before && sigaltstack(NULL, &alt_after) == 0
+        && alt_after.ss_sp != alt_before.ss_sp && !(alt_after.ss_flags & SS_DISABLE)) {
+        t->alt_stack_replaced = true;
+        t->alt_stack_thread = pthread_self();
+        t->alt_stack_before = alt_before;
+        t->python_alt_stack = alt_after.ss_sp;
     }
     ok = 1;
 
@@ -247,12 +257,41 @@ done:
     return ok;
 }
 
+/*
+ * Python 3.8 and 3.9 give the thread that runs Py_Initialize faulthandler's
+ * alternate signal stack, a PyMem block, and only Py_Finalize puts the old
+ * one back. destroy never finalizes, so without this the thread would end
+ * with its alternate stack in Python's heap: harmless to the kernel, but
+ * ASan unmaps a thread's alternate stack when the thread ends and aborts on
+ * memory it did not map (the Go package's init thread ends after Close).
+ * Restored only on that thread and only while Python's stack is still the
+ * current one: someone who replaced it since keeps theirs.
+ * GIL: none needed.
+ */
+static void three_restore_alt_stack(struct three *t)
+{
+    if (!t->alt_stack_replaced || !pthread_equal(pthread_self(), t->alt_stack_thread)) {
+        return;
+    }
+    stack_t current;
+    if (sigaltstack(NULL, &current) != 0 || current.ss_sp != t->python_alt_stack
+        || (current.ss_flags & (SS_ONSTACK | SS_DISABLE))) {
+        return;
+    }
+    stack_t before = t->alt_stack_before;
+    before.ss_flags &= SS_DISABLE; /* SS_ONSTACK is a state, not a request */
+    if (sigaltstack(&before, NULL) == 0) {
+        t->alt_stack_replaced = false;
+    }
+}
+
 /* Called by destroy(). GIL: must not be held; taken and kept. */
 void three_shutdown(struct three *t)
 {
     if (!t->python_started) {
         return;
     }
+    three_restore_alt_stack(t);
     PyEval_RestoreThread(t->main_tstate);
     remove_python_paths(t);
     Py_CLEAR(t->base_class);

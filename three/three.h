@@ -9,6 +9,8 @@
 
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
+#include <pthread.h>
+#include <signal.h>
 #include <stdbool.h>
 
 #include "rtloader_backend.h"
@@ -41,6 +43,12 @@ struct three {
     PyThreadState *main_tstate;       /* saved at the end of init */
     bool python_started; /* this instance runs the interpreter (even after a failed init) */
     bool initialized;    /* an init succeeded: later ones fail */
+    /* The alternate signal stack of the thread that started Python, as it
+     * was before Py_Initialize; see three_restore_alt_stack (interp.c). */
+    bool alt_stack_replaced; /* Py_Initialize installed another one */
+    pthread_t alt_stack_thread;
+    stack_t alt_stack_before;
+    void *python_alt_stack; /* ss_sp of the one Python installed */
     /* error slot: see errors.c */
     char *error;
     bool error_set;

@@ -8,6 +8,8 @@
 #include "rtl_test.h"
 
 #include <dlfcn.h>
+#include <pthread.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -317,6 +319,60 @@ static void init_backend_found_by_upstream_name(void **state)
     dlclose(backend);
 }
 
+/*
+ * The thread that runs init and destroy gets its alternate signal stack back
+ * (Python 3.8 and 3.9 install faulthandler's at Py_Initialize and only
+ * Py_Finalize, which destroy never runs, restores it). The Go package's
+ * Open/Close thread ends after destroy; under ASan a thread ending with an
+ * alternate stack ASan did not map aborts the process, so this test also
+ * fails that way when the thread below exits.
+ */
+struct alt_stack_seen {
+    stack_t before, after_init, after_destroy;
+    int init_ok;
+    char *err;
+};
+
+static void *init_and_destroy_on_a_thread(void *arg)
+{
+    struct alt_stack_seen *seen = arg;
+    sigaltstack(NULL, &seen->before);
+    rtloader_t *rt = make3(rtl_test_python_home(), RTL_TEST_PYTHON_EXE, &seen->err);
+    if (rt == NULL) {
+        return NULL;
+    }
+    seen->init_ok = add_python_path(rt, FIXTURES_DIR) == 1 && init(rt) == 1;
+    sigaltstack(NULL, &seen->after_init);
+    destroy(rt); /* the thread keeps the GIL, as destroy documents */
+    sigaltstack(NULL, &seen->after_destroy);
+    return NULL;
+}
+
+static void init_thread_gets_its_alt_stack_back_at_destroy(void **state)
+{
+    (void)state;
+    enable_memory_tracker();
+    struct alt_stack_seen seen = {0};
+    pthread_t thread;
+    assert_int_equal(pthread_create(&thread, NULL, init_and_destroy_on_a_thread, &seen), 0);
+    assert_int_equal(pthread_join(thread, NULL), 0);
+    if (seen.err != NULL) {
+        print_error("make3 failed: %s\n", seen.err);
+        fail();
+    }
+    assert_true(seen.init_ok);
+    print_message("alt stack: before init %p%s, after init %p%s, after destroy %p%s\n",
+                  seen.before.ss_sp, (seen.before.ss_flags & SS_DISABLE) ? " (none)" : "",
+                  seen.after_init.ss_sp, (seen.after_init.ss_flags & SS_DISABLE) ? " (none)" : "",
+                  seen.after_destroy.ss_sp,
+                  (seen.after_destroy.ss_flags & SS_DISABLE) ? " (none)" : "");
+    assert_int_equal(seen.after_destroy.ss_flags & SS_DISABLE, seen.before.ss_flags & SS_DISABLE);
+    if (!(seen.before.ss_flags & SS_DISABLE)) {
+        assert_ptr_equal(seen.after_destroy.ss_sp, seen.before.ss_sp);
+        assert_int_equal(seen.after_destroy.ss_size, seen.before.ss_size);
+    }
+}
+
 static const struct CMUnitTest tests[] = {
     RTL_TEST_NOGIL(init_succeeds_and_releases_the_gil),
     RTL_TEST_NOGIL(init_sets_sys_executable_to_python_exe),
@@ -332,6 +388,7 @@ static const struct CMUnitTest tests[] = {
     RTL_TEST_NOGIL(init_retry_after_missing_base_class_imports_afresh),
     RTL_TEST_NOGIL(init_memory_usage_before_init_fails),
     RTL_TEST_NOGIL(init_backend_found_by_upstream_name),
+    RTL_TEST_NOGIL(init_thread_gets_its_alt_stack_back_at_destroy),
 };
 
 RTL_TEST_MAIN(tests, NULL, NULL)

@@ -69,9 +69,14 @@ static void assert_clean(void)
  */
 static pid_t sleeper(bool new_session, char *const env[])
 {
+    /* The janitor reads the exec'd environment: return once sleep runs
+     * (the close-on-exec pipe reads EOF at the exec), not after a guess. */
+    int ready[2];
+    assert_int_equal(pipe2(ready, O_CLOEXEC), 0);
     pid_t pid = fork();
     assert_true(pid >= 0);
     if (pid == 0) {
+        close(ready[0]);
         if (new_session) {
             setsid();
         } else {
@@ -81,6 +86,11 @@ static pid_t sleeper(bool new_session, char *const env[])
         execve("/bin/sleep", argv, env != NULL ? env : environ);
         _exit(127);
     }
+    close(ready[1]);
+    char byte;
+    while (read(ready[0], &byte, 1) < 0 && errno == EINTR) {
+    }
+    close(ready[0]);
     setpgid(pid, pid); /* whichever runs first: the group exists before it is named */
     return pid;
 }
@@ -253,20 +263,24 @@ static void janitor_kills_tagged_processes(void **state)
 {
     int sv[2];
     (void)state;
-    char *tagged_env[] = {"A=1", "RTLOADER_JANITOR_TAG=test.1", "B=2", NULL};
-    char *other_env[] = {"RTLOADER_JANITOR_TAG=test.10", NULL};
-    char *prefix_env[] = {"XRTLOADER_JANITOR_TAG=test.1", NULL};
-    pid_t tagged = sleeper(true, tagged_env);
+    /* Tags of this process only: another run of this test on the machine
+     * has its own janitor scanning every process. */
+    char tagged[64], other_tag[64], prefixed_tag[80];
+    snprintf(tagged, sizeof(tagged), "RTLOADER_JANITOR_TAG=test.%d.1", (int)getpid());
+    snprintf(other_tag, sizeof(other_tag), "RTLOADER_JANITOR_TAG=test.%d.10", (int)getpid());
+    snprintf(prefixed_tag, sizeof(prefixed_tag), "X%s", tagged);
+    char *tagged_env[] = {"A=1", tagged, "B=2", NULL};
+    char *other_env[] = {other_tag, NULL};
+    char *prefix_env[] = {prefixed_tag, NULL};
+    pid_t tagged_pid = sleeper(true, tagged_env);
     pid_t other = sleeper(true, other_env);
     pid_t prefixed = sleeper(true, prefix_env);
-    /* the environment is the exec'd one: wait until sleep runs */
-    usleep(100000);
     assert_int_equal(socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv), 0);
-    pid_t janitor = serve_in_child(sv[1], sv[0], "RTLOADER_JANITOR_TAG=test.1");
+    pid_t janitor = serve_in_child(sv[1], sv[0], tagged);
     close(sv[0]);
 
     assert_int_equal(exit_code_of(janitor), 1);
-    assert_true(was_killed(tagged));
+    assert_true(was_killed(tagged_pid));
     assert_true(running(other));
     assert_true(running(prefixed));
     end(other);
