@@ -40,6 +40,14 @@ struct scheduler {
     size_t head, tail, cap; /* ring of cap slots; one per instance is enough */
     int active;             /* jobs being run */
     int cancellers;         /* cancel_check calls not returned yet */
+    /*
+     * Joined with the workers once every run and cancel() ended: a thread
+     * still exiting (its Python thread state deleted at exit, on the GIL)
+     * must not overlap the process's exit and LeakSanitizer's scan there.
+     * One per running instance at most, main thread only.
+     */
+    pthread_t *canceller_threads;
+    size_t canceller_count;
     int failures;           /* failed runs, cancelled ones aside */
     bool stop;
 };
@@ -136,26 +144,26 @@ static double schedule_due(struct scheduler *s, struct host_check *checks, size_
 
 static void start_canceller(struct scheduler *s, struct host_check *check)
 {
+    if (s->canceller_count == s->cap) {
+        return; /* not reached: one stop, one canceller per running instance */
+    }
     struct canceller *c = malloc(sizeof(*c));
-    pthread_t thread;
-    pthread_attr_t attr;
     if (c == NULL) {
         return;
     }
     c->s = s;
     c->check = check;
-    pthread_attr_init(&attr);
-    pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
     pthread_mutex_lock(&s->lock);
     s->cancellers++;
     pthread_mutex_unlock(&s->lock);
-    if (pthread_create(&thread, &attr, canceller_main, c) != 0) {
+    if (pthread_create(&s->canceller_threads[s->canceller_count], NULL, canceller_main, c) != 0) {
         pthread_mutex_lock(&s->lock);
         s->cancellers--;
         pthread_mutex_unlock(&s->lock);
         free(c);
+        return;
     }
-    pthread_attr_destroy(&attr);
+    s->canceller_count++;
 }
 
 /*
@@ -225,7 +233,10 @@ static struct scheduler *scheduler_new(rtloader_t *rt, size_t count)
     s->rt = rt;
     s->cap = count + 1;
     s->queue = calloc(s->cap, sizeof(*s->queue));
-    if (s->queue == NULL || pipe2(s->wake, O_CLOEXEC | O_NONBLOCK) != 0) {
+    s->canceller_threads = calloc(s->cap, sizeof(*s->canceller_threads));
+    if (s->queue == NULL || s->canceller_threads == NULL
+        || pipe2(s->wake, O_CLOEXEC | O_NONBLOCK) != 0) {
+        free(s->canceller_threads);
         free(s->queue);
         free(s);
         return NULL;
@@ -247,17 +258,24 @@ static void scheduler_finish(struct scheduler *s, pthread_t *threads, int starte
         for (int i = 0; i < started; i++) {
             pthread_join(threads[i], NULL);
         }
+        for (size_t i = 0; i < s->canceller_count; i++) {
+            pthread_join(s->canceller_threads[i], NULL);
+        }
         pthread_cond_destroy(&s->work);
         pthread_cond_destroy(&s->idle);
         pthread_mutex_destroy(&s->lock);
         close(s->wake[0]);
         close(s->wake[1]);
+        free(s->canceller_threads);
         free(s->queue);
         free(s);
     } else {
         /* stuck threads still use the scheduler: leave it allocated */
         for (int i = 0; i < started; i++) {
             pthread_detach(threads[i]);
+        }
+        for (size_t i = 0; i < s->canceller_count; i++) {
+            pthread_detach(s->canceller_threads[i]);
         }
     }
     free(threads);
