@@ -20,8 +20,8 @@
 // overlap) when what it asserts is a cadence or a tight delay that a loaded
 // machine could stretch (the back-off and concurrency tests, telemetry
 // every 0.5 s, janitor and worker exits within 1 s), or when it reads the
-// signal dispositions of the test process itself (signals_test.go, whose
-// exit deadlines are the 1.5 s slack over a grace period, too).
+// signal dispositions of the test process itself (signals_test.go and
+// exit_test.go, whose exit deadlines are the 1.5 s slack, too).
 package hostcli
 
 import (
