@@ -124,8 +124,13 @@ func TestIsolationPausesAfterRepeatedCrashes(t *testing.T) {
 // run_timeout (instance or init_config): a check that ignores cancellation
 // has its worker killed; one that honours it returns what it submitted.
 // Either way the run is reported as timed out, and the next instance runs.
+//
+// Serial: run in parallel in the ASan build, its spinning instance twice
+// failed as "the restarted worker failed while loading: worker N killed by
+// signal 9" (a worker restarted after the sleeping instance's cancel, then
+// SIGKILLed 50-100 ms into its load): a host fault that load exposes, to be
+// found, not something to retry.
 func TestIsolationRunTimeout(t *testing.T) {
-	t.Parallel()
 	tr := crashTree(t, "instances:\n  - mode: spin\n    run_timeout: 1\n  - mode: ok\n")
 	tr.writeFile(filepath.Join(tr.confd, "crash_check.d", "sleep.yaml"),
 		"init_config:\n  run_timeout: 1\ninstances:\n  - mode: sleep\n")
