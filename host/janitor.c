@@ -29,6 +29,7 @@
 
 #include "error.h"
 #include "janitor.h"
+#include "number.h"
 
 /* FORKED: a child forked from the host (pgid holds its pid), killed by pid at the end. */
 enum { MSG_REGISTER = 1, MSG_RELEASE = 2, MSG_FORKED = 3 };
@@ -149,14 +150,14 @@ void host_janitor_attach_inherited(void)
     if (text == NULL) {
         return;
     }
-    char *end = NULL;
-    long fd = strtol(text, &end, 10);
+    double fd = -1;
+    bool number = host_parse_number(text, HOST_NUMBER_INTEGER, 3, 65535, &fd);
     unsetenv(HOST_JANITOR_FD_ENV);
     int type = 0;
     socklen_t len = sizeof(type);
     /* only the socket the supervisor meant: any other descriptor under that number is left alone */
-    if (end == text || *end != '\0' || fd < 3 || fd > 65535
-        || getsockopt((int)fd, SOL_SOCKET, SO_TYPE, &type, &len) != 0 || type != SOCK_SEQPACKET) {
+    if (!number || getsockopt((int)fd, SOL_SOCKET, SO_TYPE, &type, &len) != 0
+        || type != SOCK_SEQPACKET) {
         return;
     }
     fcntl((int)fd, F_SETFD, FD_CLOEXEC);

@@ -28,6 +28,7 @@
 #include "datadog_agent_rtloader.h"
 #include "log.h"
 #include "memstats.h"
+#include "number.h"
 #include "openmetrics/endpoint.h"
 #include "rtloader_ext.h"
 #include "rtloader_mem.h"
@@ -130,15 +131,19 @@ static int usage_error(const char *usage, const char *fmt, const char *arg)
     return EXIT_USAGE;
 }
 
-static bool parse_positive(const char *text, double *out)
+/* The longest --interval: a day, so that the pause converts to a timespec whatever time_t is. */
+#define HOST_MAX_INTERVAL_S 86400.0
+
+/* A numeric option: plain decimal within [min, max]; false after printing the usage error. */
+static bool number_option(const char *usage, const char *option, const char *text,
+                          enum host_number_kind kind, double min, double max, double *out)
 {
-    char *end = NULL;
-    double v = strtod(text, &end);
-    if (end == text || *end != '\0' || !(v >= 0)) {
-        return false;
+    if (host_parse_number(text, kind, min, max, out)) {
+        return true;
     }
-    *out = v;
-    return true;
+    fprintf(stderr, "rtloader: %s takes %s from %.15g to %.15g, not '%s'\n\n%s", option,
+            kind == HOST_NUMBER_INTEGER ? "a whole number" : "seconds", min, max, text, usage);
+    return false;
 }
 
 /* Returns -1 when parsing succeeded, else the exit code to return. */
@@ -212,15 +217,15 @@ static int parse_options(int argc, char **argv, struct options *o)
             break;
         case OPT_CONFIG: o->config_file = optarg; break;
         case OPT_TIMES:
-            if (!parse_positive(optarg, &number) || number < 1 || number > 1e6
-                || number != (int)number) {
-                return usage_error(usage, "--times takes a whole number from 1, not '%s'", optarg);
+            if (!number_option(usage, "--times", optarg, HOST_NUMBER_INTEGER, 1, 1e6, &number)) {
+                return EXIT_USAGE;
             }
             o->times = (int)number;
             break;
         case OPT_INTERVAL:
-            if (!parse_positive(optarg, &o->interval)) {
-                return usage_error(usage, "--interval takes seconds (>= 0), not '%s'", optarg);
+            if (!number_option(usage, "--interval", optarg, HOST_NUMBER_SECONDS, 0,
+                               HOST_MAX_INTERVAL_S, &o->interval)) {
+                return EXIT_USAGE;
             }
             interval_given = true;
             break;
@@ -241,10 +246,8 @@ static int parse_options(int argc, char **argv, struct options *o)
             o->isolation = optarg;
             break;
         case OPT_WORKERS:
-            if (!parse_positive(optarg, &number) || number < 1 || number > 1024
-                || number != (int)number) {
-                return usage_error(usage, "--workers takes a whole number from 1 to 1024, not '%s'",
-                                   optarg);
+            if (!number_option(usage, "--workers", optarg, HOST_NUMBER_INTEGER, 1, 1024, &number)) {
+                return EXIT_USAGE;
             }
             o->workers = (int)number;
             break;
@@ -267,7 +270,8 @@ static int parse_options(int argc, char **argv, struct options *o)
     } else if (strcmp(o->command, "__worker") == 0) {
         /* started by the supervisor only: the socket's descriptor */
         double fd = -1;
-        if (optind >= argc || !parse_positive(argv[optind], &fd) || fd != (int)fd) {
+        if (optind >= argc
+            || !host_parse_number(argv[optind], HOST_NUMBER_INTEGER, 0, INT_MAX, &fd)) {
             return usage_error(usage, "%s", "__worker needs a descriptor");
         }
         o->worker_fd = (int)fd;

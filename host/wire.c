@@ -11,6 +11,7 @@
 #include <sys/uio.h>
 #include <unistd.h>
 
+#include "number.h"
 #include "wire.h"
 
 void wire_begin(struct wire_out *w, enum wire_kind kind)
@@ -67,10 +68,8 @@ static void read_max_frame(void)
     if (text == NULL || *text == '\0') {
         return;
     }
-    char *end = NULL;
-    errno = 0;
-    unsigned long long v = strtoull(text, &end, 10);
-    if (errno == 0 && *end == '\0' && v >= WIRE_MIN_FRAME && v < WIRE_MAX_FRAME) {
+    double v = 0;
+    if (host_parse_number(text, HOST_NUMBER_INTEGER, WIRE_MIN_FRAME, WIRE_MAX_FRAME - 1, &v)) {
         max_frame = (size_t)v;
     }
 }

@@ -14,6 +14,7 @@
 
 #include "checks.h"
 #include "log.h"
+#include "number.h"
 #include "sender.h"
 #include "children.h"
 #include "wire.h"
@@ -284,7 +285,8 @@ void worker_register(rtloader_t *rt, int fd)
     pthread_atfork(NULL, NULL, close_socket_in_forked_child);
     const char *start = getenv(WORKER_START_TIME_ENV);
     if (start != NULL) {
-        host_start_time = strtod(start, NULL);
+        /* supervisor.c writes it; anything else leaves 0, "unknown" */
+        host_parse_number(start, HOST_NUMBER_SECONDS, 0, 1e12, &host_start_time);
         set_get_process_start_time_cb(rt, fwd_process_start_time);
         unsetenv(WORKER_START_TIME_ENV); /* not for the processes checks start */
     }

@@ -43,6 +43,8 @@ failed=()
 passes=0
 echo "== version-independent C tests (ctest -L once) in $build"
 ctest --test-dir "$build" --output-on-failure -L once || failed+=("once")
+echo "== gofmt (once)"
+make --no-print-directory -C "$root/test" fmt-check || failed+=("gofmt")
 
 # The OpenMetrics endpoint end to end, with a real Prometheus: once, not per
 # Python pass (what it tests - the sink, the store, the server - does not

@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "listen.h"
+#include "number.h"
 
 #define LISTEN_FORMS "ADDR:PORT, [IPV6]:PORT or :PORT"
 
@@ -67,9 +68,9 @@ static const char *split(const char *listen, char *host, size_t host_len, char *
     if (plen == 0) {
         return "no port";
     }
-    /* at most 5 digits and <= 65535: "08080" is 8080, "99999" is refused */
-    if (strspn(port_text, "0123456789") != plen || plen > 5 || atoi(port_text) > 65535
-        || plen >= port_len) {
+    /* plain decimal (host/number.c): "08080" is 8080; "99999", " 80", "0x50" are refused */
+    double number = -1;
+    if (plen >= port_len || !host_parse_number(port_text, HOST_NUMBER_INTEGER, 0, 65535, &number)) {
         return "the port must be a number from 0 to 65535";
     }
     memcpy(host, host_start, hlen);

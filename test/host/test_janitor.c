@@ -32,6 +32,7 @@
 #include <cmocka.h>
 
 #include "children.h"
+#include "clean.h"
 #include "counting_alloc.h"
 #include "janitor.h"
 #include "rtloader_mem.h"
@@ -46,22 +47,6 @@ struct msg {
 enum { REGISTER = 1, RELEASE = 2 };
 
 extern char **environ;
-
-static int setup(void **state)
-{
-    (void)state;
-    atomic_store(&n_mallocs, 0);
-    atomic_store(&n_frees, 0);
-    return 0;
-}
-
-static void assert_clean(void)
-{
-    assert_int_equal(atomic_load(&n_mallocs), atomic_load(&n_frees));
-    errno = 0;
-    assert_int_equal(waitpid(-1, NULL, WNOHANG), -1);
-    assert_int_equal(errno, ECHILD);
-}
 
 /*
  * A process sleeping in a group of its own (new_session: a session of its
@@ -373,6 +358,17 @@ static void janitor_attach_checks_the_descriptor(void **state)
 
     int sv[2];
     assert_int_equal(socketpair(AF_UNIX, SOCK_SEQPACKET, 0, sv), 0);
+    /* the right socket, but not in the plain decimal the supervisor writes (host/number.c) */
+    const char *forms[] = {" %d", "%d ", "+%d", "%d.0", "0x%x"};
+    for (size_t i = 0; i < sizeof(forms) / sizeof(forms[0]); i++) {
+        snprintf(text, sizeof(text), forms[i], sv[0]);
+        setenv(HOST_JANITOR_FD_ENV, text, 1);
+        host_janitor_attach_inherited();
+        assert_null(getenv(HOST_JANITOR_FD_ENV));
+        if (host_janitor_fd_entry() != NULL) {
+            fail_msg("'%s' taken for the janitor's socket", text);
+        }
+    }
     snprintf(text, sizeof(text), "%d", sv[0]);
     setenv(HOST_JANITOR_FD_ENV, text, 1);
     host_janitor_attach_inherited();
@@ -392,12 +388,12 @@ static void janitor_attach_checks_the_descriptor(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test_setup(janitor_mirrors_the_registry, setup),
-        cmocka_unit_test_setup(janitor_kills_registered_spares_released, setup),
-        cmocka_unit_test_setup(janitor_kills_groups_of_a_released_worker, setup),
-        cmocka_unit_test_setup(janitor_kills_tagged_processes, setup),
-        cmocka_unit_test_setup(janitor_started_cleans_up_at_finish, setup),
-        cmocka_unit_test_setup(janitor_attach_checks_the_descriptor, setup),
+        cmocka_unit_test_setup(janitor_mirrors_the_registry, clean_setup),
+        cmocka_unit_test_setup(janitor_kills_registered_spares_released, clean_setup),
+        cmocka_unit_test_setup(janitor_kills_groups_of_a_released_worker, clean_setup),
+        cmocka_unit_test_setup(janitor_kills_tagged_processes, clean_setup),
+        cmocka_unit_test_setup(janitor_started_cleans_up_at_finish, clean_setup),
+        cmocka_unit_test_setup(janitor_attach_checks_the_descriptor, clean_setup),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -32,27 +32,11 @@
 #include <cmocka.h>
 
 #include "children.h"
+#include "clean.h"
 #include "counting_alloc.h"
 #include "rtloader_mem.h"
 #include "subprocess.h"
 
-
-static int setup(void **state)
-{
-    (void)state;
-    atomic_store(&n_mallocs, 0);
-    atomic_store(&n_frees, 0);
-    return 0;
-}
-
-/* Every _malloc'd result released, and no child of ours left: waitpid(-1) has nothing to reap. */
-static void assert_clean(void)
-{
-    assert_int_equal(atomic_load(&n_mallocs), atomic_load(&n_frees));
-    errno = 0;
-    assert_int_equal(waitpid(-1, NULL, WNOHANG), -1);
-    assert_int_equal(errno, ECHILD);
-}
 
 static void result_free(struct host_subprocess_result *r)
 {
@@ -625,7 +609,7 @@ static void subprocess_owner_kill(void **state)
     assert_clean();
 }
 
-#define T(name) cmocka_unit_test_setup(name, setup)
+#define T(name) cmocka_unit_test_setup(name, clean_setup)
 
 int main(void)
 {

@@ -117,11 +117,9 @@ func TestSubprocessOutput(t *testing.T) {
 	}
 }
 
-// datadog_agent, containers and tagger answer from datadog.yaml.
-func TestAgentCallbacksFromConfig(t *testing.T) {
-	t.Parallel()
-	tr := newTree(t, true)
-	tr.writeConfig(`custom:
+// agentConfig sets the keys datadog_agent, containers and tagger answer from
+// (agentcfg_check reads them; the isolation tests' richConfig adds to it).
+const agentConfig = `custom:
   nested:
     key: value
 custom_list: [1, "two", 3.5]
@@ -135,7 +133,13 @@ container_exclude: ["name:^bad"]
 container_include: ["name:^bad_but_ok$"]
 entity_tags:
   "container_id://abc": ["team:a", "env:x"]
-`)
+`
+
+// datadog_agent, containers and tagger answer from datadog.yaml.
+func TestAgentCallbacksFromConfig(t *testing.T) {
+	t.Parallel()
+	tr := newTree(t, true)
+	tr.writeConfig(agentConfig)
 	before := float64(time.Now().Unix())
 	md, r := metadataOf(t, tr, "agentcfg_check")
 

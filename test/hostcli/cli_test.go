@@ -225,20 +225,30 @@ func TestUsageErrors(t *testing.T) {
 	}
 	for _, c := range cases {
 		r := run(t, dir, c.args...)
-		if r.code != 2 {
-			t.Errorf("want exit code 2\n%s", r)
+		if !wantUsageError(t, r, c.usageText) {
 			continue
 		}
 		if c.message != "" && !strings.Contains(r.stderr, c.message) {
 			t.Errorf("stderr lacks %q\n%s", c.message, r)
 		}
-		if !strings.Contains(r.stderr, c.usageText) {
-			t.Errorf("stderr lacks the usage %q\n%s", c.usageText, r)
-		}
-		if r.stdout != "" {
-			t.Errorf("a usage error printed on stdout\n%s", r)
-		}
 	}
+}
+
+// wantUsageError: exit code 2, the usage on stderr, nothing on stdout. False
+// (after reporting) when the code is not 2: the rest would say nothing more.
+func wantUsageError(t *testing.T, r result, usage string) bool {
+	t.Helper()
+	if r.code != 2 {
+		t.Errorf("want exit code 2 (usage)\n%s", r)
+		return false
+	}
+	if !strings.Contains(r.stderr, usage) {
+		t.Errorf("stderr lacks the usage %q\n%s", usage, r)
+	}
+	if r.stdout != "" {
+		t.Errorf("a usage error printed on stdout\n%s", r)
+	}
+	return true
 }
 
 // --help on each command: exit 0, the usage on stdout.

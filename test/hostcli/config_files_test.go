@@ -21,21 +21,21 @@ func TestRunSkipsBadFiles(t *testing.T) {
 	good := "instances:\n  - min_collection_interval: 1\n"
 	tr.writeFile(filepath.Join(tr.confd, "fast_check.yaml"), good)
 	bad := map[string]string{ // file under conf.d -> "<line>: <part of the message>"
-		"working.yaml":            "3: ",                                                    // bad YAML
-		"aggregate.yaml":          "1: expected a map",                                      // a list
-		"agentcfg.yaml":           "1: missing key 'instances'",                             // no instances
-		"multi.yaml":              "2: 'instances' must be a list",                          // instances not a list
-		"e2e_deprecated.yaml":     "3: instance 2 must be a map",                            // one bad instance
-		"skipping.yaml":           "2: 'min_collection_interval' must be a positive number", // bad interval
+		"working.yaml":              "3: ",                                                    // bad YAML
+		"aggregate.yaml":            "1: expected a map",                                      // a list
+		"agentcfg.yaml":             "1: missing key 'instances'",                             // no instances
+		"multi.yaml":                "2: 'instances' must be a list",                          // instances not a list
+		"e2e_deprecated.yaml":       "3: instance 2 must be a map",                            // one bad instance
+		"skipping.yaml":             "2: 'min_collection_interval' must be a positive number", // bad interval
 		"log_levels_check.d/a.yaml": "1: 'init_config' must be a map",                         // bad init_config
 	}
 	content := map[string]string{
-		"working.yaml":            "instances:\n  - {a: 1\n  - {}\n",
-		"aggregate.yaml":          "- a\n- b\n",
-		"agentcfg.yaml":           "init_config: {}\n",
-		"multi.yaml":              "init_config: {}\ninstances: {a: 1}\n",
-		"e2e_deprecated.yaml":     "instances:\n  - {}\n  - just a string\n",
-		"skipping.yaml":           "instances:\n  - min_collection_interval: -1\n",
+		"working.yaml":              "instances:\n  - {a: 1\n  - {}\n",
+		"aggregate.yaml":            "- a\n- b\n",
+		"agentcfg.yaml":             "init_config: {}\n",
+		"multi.yaml":                "init_config: {}\ninstances: {a: 1}\n",
+		"e2e_deprecated.yaml":       "instances:\n  - {}\n  - just a string\n",
+		"skipping.yaml":             "instances:\n  - min_collection_interval: -1\n",
 		"log_levels_check.d/a.yaml": "init_config: [1]\ninstances:\n  - {}\n",
 	}
 	for name, text := range content {

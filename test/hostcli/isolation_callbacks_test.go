@@ -3,7 +3,6 @@ package hostcli
 import (
 	"encoding/json"
 	"errors"
-	"os"
 	"os/exec"
 	"path/filepath"
 	"regexp"
@@ -23,21 +22,7 @@ import (
 // while the host stops.
 
 // richConfig sets every key the callbacks answer from.
-const richConfig = `custom:
-  nested:
-    key: value
-custom_list: [1, "two", 3.5]
-custom_bool: yes
-custom_int: 0x1F
-tags:
-  - env:e2e
-  - team:rtloader
-cluster_name: e2e-cluster
-container_exclude: ["name:^bad"]
-container_include: ["name:^bad_but_ok$"]
-entity_tags:
-  "container_id://abc": ["team:a", "env:x"]
-tracemalloc_debug: true
+const richConfig = agentConfig + `tracemalloc_debug: true
 log_level: trace
 `
 
@@ -343,27 +328,6 @@ func TestIsolationOversizedSubmissionRealLimit(t *testing.T) {
 	}
 }
 
-// processGroupMembers lists the live processes of process group pgid.
-func processGroupMembers(pgid int) []int {
-	entries, _ := os.ReadDir("/proc")
-	var out []int
-	for _, e := range entries {
-		pid, err := strconv.Atoi(e.Name())
-		if err != nil {
-			continue
-		}
-		data, err := os.ReadFile(filepath.Join("/proc", e.Name(), "stat"))
-		if err != nil {
-			continue
-		}
-		fields := strings.Fields(string(data[strings.LastIndexByte(string(data), ')')+1:]))
-		if len(fields) > 3 && fields[3] == strconv.Itoa(pgid) && fields[0] != "Z" {
-			out = append(out, pid)
-		}
-	}
-	return out
-}
-
 // A worker SIGKILLed while the host stops (its check ignores cancellation,
 // so it is still running in the grace period): the host notices at once,
 // exits 0 (a stop, as in process), long before the grace period ends, and
@@ -420,7 +384,7 @@ func TestIsolationWorkerKilledWhileStopping(t *testing.T) {
 				t.Errorf("worker %d survived", workers[0])
 			}
 			for _, g := range []int{p.cmd.Process.Pid, workers[0]} {
-				if left := processGroupMembers(g); len(left) != 0 {
+				if left := processGroupMembers(t, g); len(left) != 0 {
 					t.Errorf("process group %d still has %v", g, left)
 				}
 			}

@@ -5,11 +5,9 @@ package hostcli
 // both isolation modes; and the janitor itself never outlives the host.
 
 import (
-	"os"
 	"path/filepath"
 	"regexp"
 	"strconv"
-	"strings"
 	"syscall"
 	"testing"
 	"time"
@@ -53,18 +51,6 @@ func wantGoneWithin(t *testing.T, what string, d time.Duration, pids map[string]
 			time.Sleep(10 * time.Millisecond)
 		}
 	}
-}
-
-// sessionOf reads the session id of pid (/proc/<pid>/stat, the 4th field after the name).
-func sessionOf(t *testing.T, pid int) int {
-	t.Helper()
-	data, err := os.ReadFile(filepath.Join("/proc", strconv.Itoa(pid), "stat"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	fields := strings.Fields(string(data[strings.LastIndexByte(string(data), ')')+1:]))
-	sid, _ := strconv.Atoi(fields[3])
-	return sid
 }
 
 func TestJanitorHostSIGKILLed(t *testing.T) {
