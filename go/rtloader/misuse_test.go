@@ -58,9 +58,12 @@ func TestOddConfigurations(t *testing.T) {
 }
 
 // Run, Cancel, Warnings, Diagnoses and Release of one check racing from
-// many goroutines: each call either works or returns ErrReleased.
+// many goroutines: each call either works or returns ErrReleased. A Run
+// that starts after every Cancel spins to the check's deadline: 0.5 s is
+// ample for the calls to overlap (they all start at once), where the
+// default 10 s made the test take 10 s whenever that happened.
 func TestOneCheckFromManyGoroutines(t *testing.T) {
-	c, err := loader.Load(rtloader.CheckConfig{Name: "gohost_cancel"})
+	c, err := loader.Load(rtloader.CheckConfig{Name: "gohost_cancel", Instance: "max_seconds: 0.5\n"})
 	if err != nil {
 		t.Fatal(err)
 	}

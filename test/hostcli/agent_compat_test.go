@@ -26,6 +26,7 @@ func configProbe(t *testing.T, tr *tree, extra ...string) map[string]json.RawMes
 
 // Every key of host/agent_defaults.c answers the Agent's default when unset.
 func TestConfigDefaults(t *testing.T) {
+	t.Parallel()
 	tr := newTree(t, true)
 	cfg := configProbe(t, tr)
 	want := map[string]string{
@@ -71,6 +72,7 @@ func TestConfigDefaults(t *testing.T) {
 // A value the user sets wins over the default; null counts as unset; a
 // nested default still answers beside a partly set map.
 func TestConfigDefaultsOverridden(t *testing.T) {
+	t.Parallel()
 	tr := newTree(t, true)
 	tr.writeConfig("enable_metadata_collection: false\ndogstatsd_port: 9125\nlogs_enabled:\n" +
 		"proxy:\n  http: http://proxy:3128\ncheck_runners: 2\n")
@@ -103,6 +105,7 @@ func compact(t *testing.T, raw json.RawMessage) string {
 // --log-level is the level for everything: the host's lines, get_config('log_level')
 // and the Python logging level of the check's logger and of any other logger.
 func TestLogLevelForEverything(t *testing.T) {
+	t.Parallel()
 	cases := []struct {
 		config, flag string
 		wantLevel    string
@@ -162,6 +165,7 @@ func TestLogLevelForEverything(t *testing.T) {
 // Tags as bytes are UTF-8 (builtin and base class); the base class drops None
 // tags, skips undecodable ones, decodes names and host names, adds device_name.
 func TestBytesAndNoneTags(t *testing.T) {
+	t.Parallel()
 	tr := newTree(t, true)
 	r := tr.check("bytes_tags_check")
 	wantCode(t, r, 0)
@@ -216,6 +220,7 @@ func TestBytesAndNoneTags(t *testing.T) {
 
 // __NAMESPACE__ prefixes metric and service check names unless raw, as in the real base class.
 func TestNamespacePrefix(t *testing.T) {
+	t.Parallel()
 	tr := newTree(t, true)
 	r := tr.check("namespaced_check")
 	wantCode(t, r, 0)
@@ -230,6 +235,7 @@ func TestNamespacePrefix(t *testing.T) {
 // A 189-character URL in a cache key round-trips (across processes too), and
 // a write the host refuses raises in the check instead of being only logged.
 func TestPersistentCacheLongKeysAndFailedWrites(t *testing.T) {
+	t.Parallel()
 	tr := newTree(t, true)
 	probe := func() map[string]interface{} {
 		t.Helper()
@@ -260,6 +266,7 @@ func TestPersistentCacheLongKeysAndFailedWrites(t *testing.T) {
 // A tag given twice in one submission counts once: the Agent keys a metric
 // context by the set of its tags, so both submissions below are one series.
 func TestRepeatedTagsAreOneContext(t *testing.T) {
+	t.Parallel()
 	tr := newTree(t, true)
 	r := tr.check("dup_tags_check")
 	wantCode(t, r, 0)

@@ -30,6 +30,7 @@ func metadataOf(t *testing.T, tr *tree, name string) (map[string]string, result)
 // read_persistent_cache / write_persistent_cache: the value survives the
 // process and lives under run_path, in a 0600 file.
 func TestPersistentCache(t *testing.T) {
+	t.Parallel()
 	tr := newTree(t, true)
 	counter := func() (string, float64) {
 		t.Helper()
@@ -86,6 +87,7 @@ func TestPersistentCache(t *testing.T) {
 // _util.get_subprocess_output from a check: output, error output and exit
 // code; a missing binary raises an Exception; env is honoured.
 func TestSubprocessOutput(t *testing.T) {
+	t.Parallel()
 	tr := newTree(t, true)
 	md, r := metadataOf(t, tr, "subproc_check")
 	type outcome struct {
@@ -135,6 +137,7 @@ entity_tags:
 
 // datadog_agent, containers and tagger answer from datadog.yaml.
 func TestAgentCallbacksFromConfig(t *testing.T) {
+	t.Parallel()
 	tr := newTree(t, true)
 	tr.writeConfig(agentConfig)
 	before := float64(time.Now().Unix())
@@ -209,6 +212,7 @@ func TestAgentCallbacksFromConfig(t *testing.T) {
 
 // Without container_exclude nothing is excluded; with no entity_tags the tagger has nothing.
 func TestAgentCallbacksDefaults(t *testing.T) {
+	t.Parallel()
 	tr := newTree(t, true)
 	md, _ := metadataOf(t, tr, "agentcfg_check")
 	var excluded map[string]bool
@@ -232,6 +236,7 @@ func TestAgentCallbacksDefaults(t *testing.T) {
 // self.log goes to stderr through the log callback, filtered by log_level
 // (datadog.yaml) or --log-level (which wins).
 func TestLogLevelFiltering(t *testing.T) {
+	t.Parallel()
 	levels := []string{"debug", "info", "warning", "error", "critical"}
 	cases := []struct {
 		config string

@@ -14,6 +14,7 @@ var checkIDPattern = regexp.MustCompile(`^working_check:[0-9a-f]{16}$`)
 
 // The working check submits one of everything; both of its instances run.
 func TestCheckWorkingJSON(t *testing.T) {
+	t.Parallel()
 	tr := newTree(t, true)
 	r := tr.check("working_check")
 	wantCode(t, r, 0)
@@ -160,6 +161,7 @@ func TestCheckWorkingJSON(t *testing.T) {
 
 // The check_id depends on the instance and init_config only: the same on every invocation.
 func TestCheckIDStableAcrossInvocations(t *testing.T) {
+	t.Parallel()
 	tr := newTree(t, true)
 	idsOf := func() []string {
 		r := tr.check("working_check")
@@ -203,6 +205,7 @@ func TestCheckIDStableAcrossInvocations(t *testing.T) {
 
 // Table format (the default) prints a header per run and the metric names.
 func TestCheckWorkingTable(t *testing.T) {
+	t.Parallel()
 	tr := newTree(t, true)
 	r := run(t, tr.dir, "check", "working_check", "-c", tr.confd, "--config", tr.config)
 	wantCode(t, r, 0)
@@ -222,6 +225,7 @@ func TestCheckWorkingTable(t *testing.T) {
 // A check that raises: status error with the traceback, exit 1; what it
 // submitted before raising is still printed.
 func TestCheckRaising(t *testing.T) {
+	t.Parallel()
 	tr := newTree(t, true)
 	r := tr.check("raising_check")
 	wantCode(t, r, 1)
@@ -250,6 +254,7 @@ func TestCheckRaising(t *testing.T) {
 
 // A configured check whose module does not exist: a load_error note naming both imports tried.
 func TestCheckMissingModule(t *testing.T) {
+	t.Parallel()
 	tr := newTree(t, true)
 	r := tr.check("no_such_module")
 	wantCode(t, r, 1)
@@ -264,6 +269,7 @@ func TestCheckMissingModule(t *testing.T) {
 
 // A check with no configuration at all: a load_error note, exit 1.
 func TestCheckNotConfigured(t *testing.T) {
+	t.Parallel()
 	tr := newTree(t, true)
 	r := tr.check("nothing_configured")
 	wantCode(t, r, 1)
@@ -274,6 +280,7 @@ func TestCheckNotConfigured(t *testing.T) {
 // A constructor raising the SkipInstanceError text skips that instance only;
 // the other instance loads and runs, and the command succeeds.
 func TestCheckSkippedInstance(t *testing.T) {
+	t.Parallel()
 	tr := newTree(t, true)
 	r := tr.check("skipping_check")
 	wantCode(t, r, 0)
@@ -294,6 +301,7 @@ func TestCheckSkippedInstance(t *testing.T) {
 // A constructor that only accepts the deprecated signature (with agentConfig)
 // loads through get_check_deprecated and gets the datadog.yaml settings.
 func TestCheckDeprecatedConstructor(t *testing.T) {
+	t.Parallel()
 	tr := newTree(t, true)
 	r := tr.check("deprecated_check")
 	wantCode(t, r, 0)
@@ -313,6 +321,7 @@ func TestCheckDeprecatedConstructor(t *testing.T) {
 
 // Both constructor APIs failing: one load_error with both tracebacks (spec §4.4 text).
 func TestCheckBrokenConstructor(t *testing.T) {
+	t.Parallel()
 	tr := newTree(t, true)
 	r := tr.check("broken_ctor_check")
 	wantCode(t, r, 1)
@@ -332,6 +341,7 @@ func TestCheckBrokenConstructor(t *testing.T) {
 
 // --times 3 --interval 0: three runs per instance numbered 1..3, each run aggregated on its own.
 func TestCheckTimes(t *testing.T) {
+	t.Parallel()
 	tr := newTree(t, true)
 	r := tr.check("aggregate_check", "--times", "3", "--interval", "0")
 	wantCode(t, r, 0)
@@ -362,6 +372,7 @@ func TestCheckTimes(t *testing.T) {
 // Within a run: a gauge submitted twice keeps the last value (2 samples), a count adds up,
 // and tag order does not split a context.
 func TestCheckAggregation(t *testing.T) {
+	t.Parallel()
 	tr := newTree(t, true)
 	r := tr.check("aggregate_check")
 	wantCode(t, r, 0)
@@ -395,6 +406,7 @@ func TestCheckAggregation(t *testing.T) {
 
 // Several files in <name>.d (sorted) then <name>.yaml: every instance, in that order.
 func TestCheckSeveralConfigFiles(t *testing.T) {
+	t.Parallel()
 	tr := newTree(t, true)
 	r := tr.check("multi_check")
 	wantCode(t, r, 0)
@@ -423,6 +435,7 @@ func TestCheckSeveralConfigFiles(t *testing.T) {
 // Each configuration file is its own configuration, as in the Agent: its
 // instances get its own init_config (a file without one gets none).
 func TestCheckInitConfigPerFile(t *testing.T) {
+	t.Parallel()
 	tr := newTree(t, true)
 	r := tr.check("multi_check")
 	wantCode(t, r, 0)
@@ -448,6 +461,7 @@ func TestCheckInitConfigPerFile(t *testing.T) {
 
 // Aggregation holds with thousands of contexts interleaved with other submissions.
 func TestCheckAggregationManyContexts(t *testing.T) {
+	t.Parallel()
 	tr := newTree(t, true)
 	r := tr.check("many_contexts_check")
 	wantCode(t, r, 0)

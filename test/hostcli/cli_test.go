@@ -11,6 +11,7 @@ import (
 
 // Configuration errors exit 3 and name the file and the line on stderr.
 func TestConfigErrors(t *testing.T) {
+	t.Parallel()
 	cases := []struct {
 		name string
 		// datadog is the whole datadog.yaml when not empty; conf is <confd>/broken_check.yaml when not empty
@@ -107,6 +108,7 @@ func TestConfigErrors(t *testing.T) {
 	for _, c := range cases {
 		c := c
 		t.Run(c.name, func(t *testing.T) {
+			t.Parallel()
 			tr := newTree(t, false)
 			tr.writeFile(filepath.Join(tr.checksd, "broken_check.py"),
 				"from datadog_checks.base import AgentCheck\n\nclass Broken(AgentCheck):\n    def check(self, i):\n        pass\n")
@@ -162,6 +164,7 @@ func shiftLine(pattern string, n int) string {
 
 // A datadog.yaml that does not exist is a configuration error too.
 func TestConfigFileMissing(t *testing.T) {
+	t.Parallel()
 	tr := newTree(t, true)
 	missing := filepath.Join(tr.dir, "absent.yaml")
 	r := run(t, tr.dir, "check", "working_check", "--confd", tr.confd, "--config", missing)
@@ -172,6 +175,7 @@ func TestConfigFileMissing(t *testing.T) {
 // A valid configuration loads: relative run_path and confd_path are
 // resolved against the datadog.yaml's directory, not the working directory.
 func TestConfigRelativePaths(t *testing.T) {
+	t.Parallel()
 	tr := newTree(t, true)
 	elsewhere := t.TempDir()
 	r := run(t, elsewhere, "check", "cache_counter_check", "--config", tr.config, "--format", "json")
@@ -198,6 +202,7 @@ const (
 
 // Usage errors exit 2 with a message and the usage on stderr.
 func TestUsageErrors(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	cases := []struct {
 		args      []string
@@ -248,6 +253,7 @@ func wantUsageError(t *testing.T, r result, usage string) bool {
 
 // --help on each command: exit 0, the usage on stdout.
 func TestHelp(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	cases := []struct {
 		args []string
@@ -281,6 +287,7 @@ func TestHelp(t *testing.T) {
 
 // info: the Python in use, sys.path (checks.d before the embedded package), the backends.
 func TestInfo(t *testing.T) {
+	t.Parallel()
 	tr := newTree(t, true)
 	r := run(t, tr.dir, "info", "-c", tr.config)
 	wantCode(t, r, 0)
@@ -322,6 +329,7 @@ func TestInfo(t *testing.T) {
 // --python-home picks the Python for this invocation, over python_home of the
 // config; a directory that is no Python installation is a runtime error (4).
 func TestPythonHomeOption(t *testing.T) {
+	t.Parallel()
 	tr := newTree(t, true)
 	r := run(t, tr.dir, "info", "-c", tr.config, "--python-home", "/nonexistent/python")
 	wantCode(t, r, 4)

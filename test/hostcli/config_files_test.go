@@ -16,6 +16,7 @@ import (
 // the other files (of the same check too) and checks run. `check` of a broken
 // check still fails with the file and line.
 func TestRunSkipsBadFiles(t *testing.T) {
+	t.Parallel()
 	tr := newTree(t, false)
 	good := "instances:\n  - min_collection_interval: 1\n"
 	tr.writeFile(filepath.Join(tr.confd, "fast_check.yaml"), good)
@@ -131,6 +132,7 @@ func TestRunSkipsBadFiles(t *testing.T) {
 // --confd is the conf.d directory; an option that does not apply to a
 // command is refused, never ignored.
 func TestOptionsSameEverywhere(t *testing.T) {
+	t.Parallel()
 	tr := newTree(t, true)
 	// check: -c is datadog.yaml (its hostname reaches the check)
 	r := run(t, tr.dir, "check", "agentcfg_check", "-c", tr.config, "--confd", tr.confd, "--format", "json")

@@ -10,6 +10,22 @@
 //	RTLOADER_TEST_PYTHON_VERSION  when set, `info` must report that Python version
 //
 // The package uses the standard library only and no cgo.
+//
+// Parallelism: most tests call t.Parallel(), and `make -C test` runs up to
+// $(PARALLEL) of them at once (they mostly wait on the processes they
+// start). Such a test keeps everything in its own t.TempDir() and passes
+// environment changes to its commands (runEnv, checkEnv, startLiveEnv),
+// never through t.Setenv or os.Setenv, which are process-wide. A test stays
+// serial (Go runs every serial test before the parallel ones, so they never
+// overlap) when what it asserts is a cadence or a tight delay that a loaded
+// machine could stretch (the back-off and concurrency tests, telemetry
+// every 0.5 s, janitor and worker exits within 1 s), or when it reads the
+// signal dispositions of the test process itself (signals_test.go and
+// exit_test.go, whose exit deadlines are the 1.5 s slack, too). The process
+// isolation tests (isolation*_test.go) stay serial for now: run in parallel,
+// a worker restarted by the supervisor was SIGKILLed 50-100 ms into its load
+// (TestIsolationRunTimeout under ASan, TestIsolationRSSLimit), a host fault
+// that load exposes and that is to be found before they run in parallel.
 package hostcli
 
 import (
@@ -183,12 +199,19 @@ func (r result) String() string {
 // empty), with a timeout; the process group is killed on timeout.
 func run(t *testing.T, dir string, args ...string) result {
 	t.Helper()
+	return runEnv(t, dir, nil, args...)
+}
+
+// runEnv is run with extra VAR=value entries in the command's environment:
+// a parallel test may not change the process-wide one (t.Setenv).
+func runEnv(t *testing.T, dir string, env []string, args ...string) result {
+	t.Helper()
 	bin := hostBinary(t)
 	ctx, cancel := context.WithTimeout(context.Background(), commandTimeout)
 	defer cancel()
 	cmd := exec.CommandContext(ctx, bin, args...)
 	cmd.Dir = dir
-	cmd.Env = hostEnv()
+	cmd.Env = append(hostEnv(), env...) // the last of duplicate keys wins
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
 	var stdout, stderr bytes.Buffer
 	cmd.Stdout = &stdout
@@ -223,6 +246,21 @@ func (tr *tree) check(name string, extra ...string) result {
 	tr.t.Helper()
 	args := append([]string{"check", name, "--confd", tr.confd, "-c", tr.config, "--format", "json"}, extra...)
 	return run(tr.t, tr.dir, args...)
+}
+
+// checkEnv is check with extra VAR=value entries in the command's environment.
+func (tr *tree) checkEnv(env []string, name string, extra ...string) result {
+	tr.t.Helper()
+	args := append([]string{"check", name, "--confd", tr.confd, "-c", tr.config, "--format", "json"}, extra...)
+	return runEnv(tr.t, tr.dir, env, args...)
+}
+
+// noSegvHandler is the environment entry that keeps ASan's SEGV handler
+// out of a command whose worker is meant to die of the signal (in a
+// sanitizer build ASan would turn it into its report and exit status 1;
+// without ASan the variable is ignored).
+func noSegvHandler() string {
+	return "ASAN_OPTIONS=" + strings.TrimPrefix(os.Getenv("ASAN_OPTIONS")+":handle_segv=0", ":")
 }
 
 // obj is one line of the JSON output.

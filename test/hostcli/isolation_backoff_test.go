@@ -2,7 +2,6 @@ package hostcli
 
 import (
 	"fmt"
-	"os"
 	"path/filepath"
 	"strings"
 	"syscall"
@@ -21,7 +20,7 @@ import (
 // back-off held back every run due meanwhile: a gap of 1.6 s or more.
 func TestIsolationBackoffDoesNotStallOtherWorkers(t *testing.T) {
 	// sanitizer builds: the worker dies of the signal, not ASan's report
-	env := []string{"ASAN_OPTIONS=" + strings.TrimPrefix(os.Getenv("ASAN_OPTIONS")+":handle_segv=0", ":")}
+	env := []string{noSegvHandler()}
 	tr := newTree(t, false)
 	// instance i goes on worker i mod 2: the crashers on 0, the fast one on 1
 	tr.writeFile(filepath.Join(tr.confd, "crash_check.yaml"), "instances:\n"+

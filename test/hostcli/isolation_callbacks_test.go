@@ -236,11 +236,11 @@ func TestIsolationPersistentCacheAcrossProcesses(t *testing.T) {
 // (RTLOADER_TEST_WIRE_MAX_FRAME) to keep the test small; test_wire.c covers
 // the splitting itself.
 func TestIsolationOversizedSubmission(t *testing.T) {
-	t.Setenv("RTLOADER_TEST_WIRE_MAX_FRAME", "1048576")
+	lowLimit := []string{"RTLOADER_TEST_WIRE_MAX_FRAME=1048576"}
 	tr := newTree(t, false)
 	tr.writeFile(filepath.Join(tr.confd, "oversize_check.yaml"),
 		"instances:\n  - {mib: 1.5, warn_mib: 1.5}\n  - {fail_mib: 1.5}\n")
-	r := tr.check("oversize_check", "--isolation", "process", "--workers", "1", "--times", "2", "--interval", "0")
+	r := tr.checkEnv(lowLimit, "oversize_check", "--isolation", "process", "--workers", "1", "--times", "2", "--interval", "0")
 	wantCode(t, r, 1) // the raising instance
 	objs := r.lines(t)
 	for _, name := range []string{"oversize.before", "oversize.after"} {
@@ -294,7 +294,7 @@ func TestIsolationOversizedSubmission(t *testing.T) {
 	}
 
 	// in process nothing is dropped: the limit is the workers' alone
-	r = tr.check("oversize_check")
+	r = tr.checkEnv(lowLimit, "oversize_check")
 	if n := len(where(r.lines(t), "event_platform_event", "")); n != 1 {
 		t.Errorf("in process, want the platform event delivered, got %d", n)
 	}

@@ -49,15 +49,15 @@ func TestIsolationCrashes(t *testing.T) {
 		{"sigkill", "killed by signal 9 (Killed)", false},
 	}
 	for _, c := range cases {
+		c := c
 		t.Run(c.mode, func(t *testing.T) {
+			var env []string
 			if c.mode == "segv" {
-				// sanitizer builds: ASan's own SEGV handler would turn the signal
-				// into its report and exit status 1; the signal is what is tested
-				// (without ASan, the variable is ignored)
-				t.Setenv("ASAN_OPTIONS", strings.TrimPrefix(os.Getenv("ASAN_OPTIONS")+":handle_segv=0", ":"))
+				// the signal is what is tested, not ASan's report of it
+				env = append(env, noSegvHandler())
 			}
 			tr := crashTree(t, "instances:\n  - mode: "+c.mode+"\n  - mode: ok\n")
-			r := tr.check("crash_check", "--isolation", "process", "--workers", "1", "--times", "2", "--interval", "0")
+			r := tr.checkEnv(env, "crash_check", "--isolation", "process", "--workers", "1", "--times", "2", "--interval", "0")
 			wantCode(t, r, 1)
 			objs := r.lines(t)
 			crashed := crashRunsOf(objs, "2")
@@ -89,10 +89,9 @@ func TestIsolationCrashes(t *testing.T) {
 // c_stacktrace_collection: the worker installs rtloader's crash handler, so
 // its report (C frames and the Python traceback) reaches the host's stderr.
 func TestIsolationCrashReport(t *testing.T) {
-	t.Setenv("ASAN_OPTIONS", strings.TrimPrefix(os.Getenv("ASAN_OPTIONS")+":handle_segv=0", ":"))
 	tr := crashTree(t, "instances:\n  - mode: segv\n")
 	tr.writeConfig("c_stacktrace_collection: true\n")
-	r := tr.check("crash_check", "--isolation", "process")
+	r := tr.checkEnv([]string{noSegvHandler()}, "crash_check", "--isolation", "process")
 	wantCode(t, r, 1)
 	only := one(t, where(r.lines(t), "run", "crash_check"), "run")
 	wantContains(t, "run error", only.str("error"), "killed by signal 11 (Segmentation fault)")
@@ -308,33 +307,41 @@ func TestIsolationSameOutputAsInProcess(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	trNone := newTree(t, true)
-	trProcess := newTree(t, true)
+	// one subtest per check, each on trees of its own, in parallel: under
+	// ASan the checks one after the other made this the package's longest test
 	for _, path := range names {
 		name := strings.TrimSuffix(strings.TrimSuffix(filepath.Base(path), ".d"), ".yaml")
-		none := trNone.check(name, "--times", "2", "--interval", "0")
-		process := trProcess.check(name, "--times", "2", "--interval", "0", "--isolation", "process", "--workers", "2")
-		compareModes(t, name, none, process, trNone.dir, trProcess.dir, false)
+		t.Run(name, func(t *testing.T) {
+			trNone, trProcess := newTree(t, true), newTree(t, true)
+			none := trNone.check(name, "--times", "2", "--interval", "0")
+			process := trProcess.check(name, "--times", "2", "--interval", "0", "--isolation", "process", "--workers", "2")
+			compareModes(t, name, none, process, trNone.dir, trProcess.dir, false)
+		})
 	}
 
 	// the examples read the machine (load, disk, files): values move between runs
-	examples := func() *tree {
+	examples := func(t *testing.T) *tree {
 		tr := newTree(t, false)
 		copyDir(t, filepath.Join("..", "..", "examples", "checks.d"), tr.checksd)
 		copyDir(t, filepath.Join("..", "..", "examples", "conf.d"), tr.confd)
 		tr.writeConfig("tags:\n  - env:example\n")
 		return tr
 	}
-	exNone, exProcess := examples(), examples()
-	entries, err := os.ReadDir(exNone.confd)
+	entries, err := os.ReadDir(filepath.Join("..", "..", "examples", "conf.d"))
 	if err != nil {
 		t.Fatal(err)
 	}
+	if len(entries) == 0 {
+		t.Fatal("no example in examples/conf.d")
+	}
 	for _, e := range entries {
 		name := strings.TrimSuffix(strings.TrimSuffix(e.Name(), ".d"), ".yaml")
-		none := exNone.check(name)
-		process := exProcess.check(name, "--isolation", "process")
-		compareModes(t, "example "+name, none, process, exNone.dir, exProcess.dir, true)
+		t.Run("example "+name, func(t *testing.T) {
+			exNone, exProcess := examples(t), examples(t)
+			none := exNone.check(name)
+			process := exProcess.check(name, "--isolation", "process")
+			compareModes(t, "example "+name, none, process, exNone.dir, exProcess.dir, true)
+		})
 	}
 }
 

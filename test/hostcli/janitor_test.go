@@ -93,6 +93,7 @@ func TestJanitorHostSIGKILLed(t *testing.T) {
 }
 
 func TestJanitorLeavesNothing(t *testing.T) {
+	t.Parallel()
 	t.Run("normal exit", func(t *testing.T) {
 		tr := newTree(t, true)
 		p := startLive(t, tr.dir, "check", "working_check", "-c", tr.config, "--log-level", "debug")

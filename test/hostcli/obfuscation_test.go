@@ -9,6 +9,7 @@ import (
 // obfuscator's JSON; failures reach Python as RuntimeError (docs/obfuscation.md). The same,
 // call after call, with the result cache on (the default) and off.
 func TestObfuscation(t *testing.T) {
+	t.Parallel()
 	for _, config := range []string{"", "apm_config:\n  obfuscation:\n    cache:\n      enabled: false\n"} {
 		t.Run(map[string]string{"": "cache on"}[config]+map[bool]string{true: "cache off"}[config != ""], func(t *testing.T) {
 			tr := newTree(t, true)

@@ -35,9 +35,11 @@ func runsOf(objs []obj, check string) []obj {
 // side by side (one whose module is missing does not stop them either); SIGTERM/SIGINT cancels the sleeping one (reported
 // "cancelled") and the host exits 0 at once.
 func TestRunSchedulerStops(t *testing.T) {
+	t.Parallel()
 	for _, sig := range []syscall.Signal{syscall.SIGTERM, syscall.SIGINT} {
 		sig := sig
 		t.Run(sig.String(), func(t *testing.T) {
+			t.Parallel()
 			tr := newTree(t, false)
 			started := filepath.Join(tr.dir, "sleeper-started")
 			tr.writeFile(filepath.Join(tr.confd, "fast_check.yaml"), "instances:\n  - min_collection_interval: 1\n")
@@ -108,6 +110,7 @@ func TestRunSchedulerStops(t *testing.T) {
 // --stats in `run` mode with memtrack_enabled: at exit, the memory tracker's
 // rtloader.* and pymem.* metrics and a summary object.
 func TestRunStatsAtExit(t *testing.T) {
+	t.Parallel()
 	tr := newTree(t, false)
 	tr.writeConfig("memtrack_enabled: true\n")
 	tr.writeFile(filepath.Join(tr.confd, "fast_check.yaml"), "instances:\n  - min_collection_interval: 1\n")
@@ -140,6 +143,7 @@ func TestRunStatsAtExit(t *testing.T) {
 
 // --stats with `check`: the summary counts the runs.
 func TestCheckStats(t *testing.T) {
+	t.Parallel()
 	tr := newTree(t, true)
 	r := tr.check("working_check", "--stats")
 	wantCode(t, r, 0)
@@ -177,6 +181,7 @@ func wantBalanced(t *testing.T, message string) {
 
 // Without --stats and memtrack, `check` prints no summary and no rtloader.* metrics.
 func TestCheckNoStatsByDefault(t *testing.T) {
+	t.Parallel()
 	tr := newTree(t, true)
 	r := tr.check("working_check")
 	wantCode(t, r, 0)
@@ -194,6 +199,7 @@ func TestCheckNoStatsByDefault(t *testing.T) {
 // A check that ignores its cancellation does not keep the host from
 // exiting: after the grace period (5 s) the host exits 0 without it.
 func TestRunAbandonsStubbornCheck(t *testing.T) {
+	t.Parallel()
 	tr := newTree(t, false)
 	started := filepath.Join(tr.dir, "stubborn-started")
 	startedJSON, _ := json.Marshal(started)
