@@ -22,13 +22,10 @@
 // every 0.5 s, janitor and worker exits within 1 s), or when it reads the
 // signal dispositions of the test process itself (signals_test.go and
 // exit_test.go, whose exit deadlines are the 1.5 s slack, too). The process
-// isolation tests (isolation*_test.go) stay serial for now: run in parallel,
-// a worker restarted by the supervisor was SIGKILLed 50-100 ms into its load
-// (TestIsolationRunTimeout under ASan, TestIsolationRSSLimit). The fault is
-// found and fixed (a worker's normal end shut down the janitor's socket it
-// shares with the host, and the janitor then killed the restarted worker:
-// docs/isolation.md, TestJanitorOutlivesADrainedWorker); making these tests
-// parallel again is still to do.
+// isolation tests run in parallel too: the fault that load exposed there (a
+// worker's end shut the janitor's socket it shares with the host, and the
+// janitor then killed the restarted worker) is fixed and pinned by
+// TestJanitorOutlivesADrainedWorker.
 package hostcli
 
 import (

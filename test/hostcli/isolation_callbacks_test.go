@@ -71,6 +71,7 @@ func wantJSON(t *testing.T, what, got string, want interface{}) {
 // worker's), the obfuscators, get_subprocess_output, logging at each level
 // (datadog_agent.log, self.log, a library's logger), agent telemetry and warnings.
 func TestIsolationCallbacksSameAnswers(t *testing.T) {
+	t.Parallel()
 	probes := map[string]string{
 		"agentcfg_check":    "instances:\n  - {}\n  - {label: second}\n",
 		"answers_check":     "instances:\n  - {}\n",
@@ -198,6 +199,7 @@ func assertAnswers(t *testing.T, name string, objs []obj, stderr string, before,
 // each keep their own value across runs, and what one mode wrote the other
 // reads (the same run_path, files written atomically).
 func TestIsolationPersistentCacheAcrossProcesses(t *testing.T) {
+	t.Parallel()
 	tr := newTree(t, false)
 	tr.writeFile(filepath.Join(tr.confd, "cache_counter_check.yaml"), "instances:\n  - {name: a}\n  - {name: b}\n")
 	counters := func(r result) map[string][]float64 {
@@ -236,6 +238,7 @@ func TestIsolationPersistentCacheAcrossProcesses(t *testing.T) {
 // (RTLOADER_TEST_WIRE_MAX_FRAME) to keep the test small; test_wire.c covers
 // the splitting itself.
 func TestIsolationOversizedSubmission(t *testing.T) {
+	t.Parallel()
 	lowLimit := []string{"RTLOADER_TEST_WIRE_MAX_FRAME=1048576"}
 	tr := newTree(t, false)
 	tr.writeFile(filepath.Join(tr.confd, "oversize_check.yaml"),
@@ -305,6 +308,7 @@ func TestIsolationOversizedSubmission(t *testing.T) {
 // was handled, the supervisor refused the frame and the worker was lost with
 // the whole run.
 func TestIsolationOversizedSubmissionRealLimit(t *testing.T) {
+	t.Parallel()
 	tr := newTree(t, false)
 	tr.writeFile(filepath.Join(tr.confd, "oversize_check.yaml"), "instances:\n  - {platform_mib: 257}\n")
 	r := tr.check("oversize_check", "--isolation", "process", "--workers", "1")

@@ -19,6 +19,7 @@ import (
 // (it used to re-read conf.d: the edited instance was "no such instance in
 // this worker" on every run after the restart).
 func TestIsolationConfdChangedWhileRunning(t *testing.T) {
+	t.Parallel()
 	conf := "instances:\n  - mode: exit\n    min_collection_interval: 1\n" +
 		"  - mode: ok\n    min_collection_interval: 1\n"
 	tr, p := startIsolatedRun(t, map[string]string{"crash_check.yaml": conf}, "")
@@ -59,6 +60,7 @@ func TestIsolationConfdChangedWhileRunning(t *testing.T) {
 // worker, which finds an instance by id, ran the first object twice (at once
 // in `run`) and never the second.
 func TestIsolationSameInstanceTwice(t *testing.T) {
+	t.Parallel()
 	for _, mode := range []string{"none", "process"} {
 		tr := newTree(t, false)
 		tr.writeFile(filepath.Join(tr.confd, "twin_check.yaml"),
@@ -86,6 +88,7 @@ func TestIsolationSameInstanceTwice(t *testing.T) {
 // naming the file and line, as every other setting; it used to be ignored
 // silently, leaving a hung check unbounded.
 func TestIsolationBadRunTimeout(t *testing.T) {
+	t.Parallel()
 	tr := newTree(t, false)
 	for i, bad := range []string{"-1", ".nan", ".inf", "'30'", "[1]"} {
 		conf := "init_config:\ninstances:\n  - mode: ok\n    run_timeout: " + bad + "\n"
@@ -114,6 +117,7 @@ func TestIsolationBadRunTimeout(t *testing.T) {
 // it runs alone, so they are not killed with it cycle after cycle (they used
 // to fail on every run it shared).
 func TestIsolationTimedOutCheckRunsAlone(t *testing.T) {
+	t.Parallel()
 	_, p := startIsolatedRun(t, map[string]string{
 		"crash_check.yaml": "instances:\n  - mode: gil\n    run_timeout: 0.3\n    min_collection_interval: 1\n" +
 			"  - mode: ok\n    min_collection_interval: 1\n",
@@ -148,6 +152,7 @@ func TestIsolationTimedOutCheckRunsAlone(t *testing.T) {
 // waited forever (`check` hung, `run` skipped the instance for good). The
 // copy goes with the worker's process group.
 func TestIsolationForkedCopyOfAWorker(t *testing.T) {
+	t.Parallel()
 	tr := newTree(t, false)
 	childFile := filepath.Join(tr.dir, "child")
 	tr.writeFile(filepath.Join(tr.confd, "forker_check.yaml"),

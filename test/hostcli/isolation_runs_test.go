@@ -73,6 +73,7 @@ func TestIsolationSlowCheckDoesNotDelayOthers(t *testing.T) {
 // each runs alone, so the sleeper's runs succeed and it is never paused,
 // while the crasher is paused after 3 crashes of its own.
 func TestIsolationCrasherSharingAWorker(t *testing.T) {
+	t.Parallel()
 	_, p := startIsolatedRun(t, map[string]string{
 		"crash_check.yaml": "instances:\n  - mode: exit\n    min_collection_interval: 1\n" +
 			"  - mode: nap\n    seconds: 0.3\n    min_collection_interval: 1\n",
@@ -121,6 +122,7 @@ func TestIsolationCrasherSharingAWorker(t *testing.T) {
 // one that ignores it gets the worker killed, and the other run fails
 // naming why (not as a crash of its own).
 func TestIsolationRunTimeoutOfOneOfTwoRuns(t *testing.T) {
+	t.Parallel()
 	cases := []struct {
 		mode, timedOut, other string
 	}{
@@ -131,6 +133,7 @@ func TestIsolationRunTimeoutOfOneOfTwoRuns(t *testing.T) {
 	for _, c := range cases {
 		c := c
 		t.Run(c.mode, func(t *testing.T) {
+			t.Parallel()
 			_, p := startIsolatedRun(t, map[string]string{
 				"crash_check.yaml": "instances:\n  - mode: " + c.mode + "\n    run_timeout: 0.5\n    min_collection_interval: 60\n" +
 					"  - mode: nap\n    seconds: 2\n    min_collection_interval: 60\n",
@@ -245,6 +248,7 @@ func TestIsolationRunTelemetry(t *testing.T) {
 // is restarted once its runs ended, so the run still in flight on it
 // succeeds (it is not killed with the worker).
 func TestIsolationRSSLimitDrainsFirst(t *testing.T) {
+	t.Parallel()
 	_, p := startIsolatedRun(t, map[string]string{
 		"crash_check.yaml": "instances:\n  - mode: grow\n    grow_mib: 96\n    min_collection_interval: 1\n" +
 			"  - mode: nap\n    seconds: 1\n    min_collection_interval: 60\n",

@@ -39,6 +39,7 @@ func crashRunsOf(objs []obj, sourceLine string) []obj {
 // stderr, its worker is restarted, and the other instance on the same
 // worker keeps running with everything it submitted.
 func TestIsolationCrashes(t *testing.T) {
+	t.Parallel()
 	cases := []struct {
 		mode, want string
 		report     bool // Python's faulthandler prints the traceback
@@ -51,6 +52,7 @@ func TestIsolationCrashes(t *testing.T) {
 	for _, c := range cases {
 		c := c
 		t.Run(c.mode, func(t *testing.T) {
+			t.Parallel()
 			var env []string
 			if c.mode == "segv" {
 				// the signal is what is tested, not ASan's report of it
@@ -89,6 +91,7 @@ func TestIsolationCrashes(t *testing.T) {
 // c_stacktrace_collection: the worker installs rtloader's crash handler, so
 // its report (C frames and the Python traceback) reaches the host's stderr.
 func TestIsolationCrashReport(t *testing.T) {
+	t.Parallel()
 	tr := crashTree(t, "instances:\n  - mode: segv\n")
 	tr.writeConfig("c_stacktrace_collection: true\n")
 	r := tr.checkEnv([]string{noSegvHandler()}, "crash_check", "--isolation", "process")
@@ -105,6 +108,7 @@ func TestIsolationCrashReport(t *testing.T) {
 
 // A check that crashes on every run is paused after 3 crashes in a row.
 func TestIsolationPausesAfterRepeatedCrashes(t *testing.T) {
+	t.Parallel()
 	tr := crashTree(t, "instances:\n  - mode: exit\n")
 	r := tr.check("crash_check", "--isolation", "process", "--times", "5", "--interval", "0")
 	wantCode(t, r, 1)
@@ -119,7 +123,10 @@ func TestIsolationPausesAfterRepeatedCrashes(t *testing.T) {
 // run_timeout (instance or init_config): a check that ignores cancellation
 // has its worker killed; one that honours it returns what it submitted.
 // Either way the run is reported as timed out, and the next instance runs.
+// (Run in parallel under load, it caught the janitor killing a restarted
+// worker: TestJanitorOutlivesADrainedWorker.)
 func TestIsolationRunTimeout(t *testing.T) {
+	t.Parallel()
 	tr := crashTree(t, "instances:\n  - mode: spin\n    run_timeout: 1\n  - mode: ok\n")
 	tr.writeFile(filepath.Join(tr.confd, "crash_check.d", "sleep.yaml"),
 		"init_config:\n  run_timeout: 1\ninstances:\n  - mode: sleep\n")
@@ -163,6 +170,7 @@ func TestIsolationRunTimeout(t *testing.T) {
 // worker_rss_limit: a worker over the limit after a run is restarted, and
 // says so; without a limit, nothing is restarted.
 func TestIsolationRSSLimit(t *testing.T) {
+	t.Parallel()
 	conf := "instances:\n  - mode: grow\n    grow_mib: 96\n"
 	tr := crashTree(t, conf)
 	tr.writeConfig("worker_rss_limit: 150\n")
@@ -227,6 +235,7 @@ func sleepingCheck(t *testing.T, isolation string) (*tree, *liveProcess, []int) 
 // within the grace period, in process and in worker processes, where the
 // worker exits with the host.
 func TestIsolationSIGTERM(t *testing.T) {
+	t.Parallel()
 	for _, isolation := range []string{"", "process"} {
 		t.Run("isolation="+isolation, func(t *testing.T) {
 			_, p, workers := sleepingCheck(t, isolation)
@@ -254,6 +263,7 @@ func TestIsolationSIGTERM(t *testing.T) {
 // (In process there is no worker: the subprocesses of a SIGKILLed host are
 // TestSubprocessesOwnedByHost's.)
 func TestIsolationHostKilled(t *testing.T) {
+	t.Parallel()
 	_, p, workers := sleepingCheck(t, "process")
 	if err := p.cmd.Process.Signal(syscall.SIGKILL); err != nil {
 		t.Fatal(err)
@@ -303,6 +313,7 @@ func compareModes(t *testing.T, name string, none, process result, dirNone, dirP
 // Every fixture check and every example check gives the same output, ids,
 // aggregation and exit code in both modes.
 func TestIsolationSameOutputAsInProcess(t *testing.T) {
+	t.Parallel()
 	names, err := filepath.Glob(filepath.Join("testdata", "conf.d", "*"))
 	if err != nil {
 		t.Fatal(err)
@@ -312,6 +323,7 @@ func TestIsolationSameOutputAsInProcess(t *testing.T) {
 	for _, path := range names {
 		name := strings.TrimSuffix(strings.TrimSuffix(filepath.Base(path), ".d"), ".yaml")
 		t.Run(name, func(t *testing.T) {
+			t.Parallel()
 			trNone, trProcess := newTree(t, true), newTree(t, true)
 			none := trNone.check(name, "--times", "2", "--interval", "0")
 			process := trProcess.check(name, "--times", "2", "--interval", "0", "--isolation", "process", "--workers", "2")
@@ -337,6 +349,7 @@ func TestIsolationSameOutputAsInProcess(t *testing.T) {
 	for _, e := range entries {
 		name := strings.TrimSuffix(strings.TrimSuffix(e.Name(), ".d"), ".yaml")
 		t.Run("example "+name, func(t *testing.T) {
+			t.Parallel()
 			exNone, exProcess := examples(t), examples(t)
 			none := exNone.check(name)
 			process := exProcess.check(name, "--isolation", "process")
@@ -347,6 +360,7 @@ func TestIsolationSameOutputAsInProcess(t *testing.T) {
 
 // check_isolation / check_workers in datadog.yaml, and their errors.
 func TestIsolationSettings(t *testing.T) {
+	t.Parallel()
 	tr := crashTree(t, "instances:\n  - mode: exit\n")
 	tr.writeConfig("check_isolation: process\ncheck_workers: 1\n")
 	r := tr.check("crash_check")
@@ -376,6 +390,7 @@ func TestIsolationSettings(t *testing.T) {
 // other worker go on; SIGTERM cancels the sleeping one, the host exits 0
 // and no worker outlives it.
 func TestIsolationRun(t *testing.T) {
+	t.Parallel()
 	tr := newTree(t, false)
 	started := filepath.Join(tr.dir, "started")
 	tr.writeFile(filepath.Join(tr.confd, "fast_check.yaml"), "instances:\n  - min_collection_interval: 1\n")
